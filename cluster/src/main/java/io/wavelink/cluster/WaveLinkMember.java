@@ -1,0 +1,231 @@
+package io.wavelink.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.wavelink.function.FunctionCatalog;
+import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionSettings;
+import io.wavelink.gateway.GatewaySettings;
+import io.wavelink.gateway.HttpApi;
+import io.wavelink.node.NodeDirectory;
+import io.wavelink.node.NodeEntity;
+import io.wavelink.node.NodeSettings;
+import io.wavelink.node.Wavelet;
+import io.wavelink.node.sandbox.SandboxRuntime;
+import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
+import io.wavelink.persistence.CassandraServer;
+import io.wavelink.persistence.JournalHealth;
+import io.wavelink.persistence.Schema;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import kamon.Kamon;
+import kamon.prometheus.PrometheusReporter;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WaveLink cluster member: an actor system with the roles its configuration gives it. With
+ * {@code control} it hosts the Function, FunctionCatalog and Node shards; with {@code worker} a
+ * Wavelet and its sandboxes; with {@code gateway} the HTTP API. A member with no seed nodes
+ * configured forms a cluster of its own.
+ */
+public final class WaveLinkMember implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WaveLinkMember.class);
+  private static final AtomicBoolean kamonStarted = new AtomicBoolean();
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final SandboxRuntime runtime;
+  private final ExecutorService sandboxPool;
+  private final ExecutorService preparePool;
+
+  private WaveLinkMember(
+      ActorSystem<Void> system,
+      ServerBinding binding,
+      SandboxRuntime runtime,
+      ExecutorService sandboxPool,
+      ExecutorService preparePool) {
+    this.system = system;
+    this.binding = binding;
+    this.runtime = runtime;
+    this.sandboxPool = sandboxPool;
+    this.preparePool = preparePool;
+  }
+
+  /** Starts a member and waits until its HTTP API (if it has the gateway role) is bound. */
+  public static WaveLinkMember start(Config config) throws Exception {
+    if (kamonStarted.compareAndSet(false, true)) {
+      Kamon.init(config);
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "wavelink", config);
+    MemberSettings member = MemberSettings.create(config);
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    ClusterSharding sharding = ClusterSharding.get(system);
+    String selfId = "node-" + system.address().getHost().orElse("local").replace('.', '-') + "-"
+        + system.address().getPort().orElse(0);
+    NodeSettings nodeSettings = NodeSettings.create(config, selfId);
+    FunctionSettings functionSettings = FunctionSettings.create(config);
+
+    NodeDirectory directory = new NodeDirectory();
+    system.systemActorOf(directory.behavior(member.directoryRefresh()), "node-directory", org.apache.pekko.actor.typed.Props.empty());
+
+    // every member initialises the shard regions: members without the control role get proxies
+    NodeEntity.init(sharding, MemberSettings.CONTROL);
+    FunctionCatalog.init(sharding, MemberSettings.CONTROL);
+    FunctionEntity.init(
+        sharding,
+        new FunctionEntity.Deps(functionSettings, directory, sharding, System::currentTimeMillis),
+        MemberSettings.CONTROL);
+
+    SandboxRuntime runtime = new WasmSandboxRuntime(nodeSettings.maxOutputBytes(), 64 * 1024);
+    ExecutorService sandboxPool = Executors.newFixedThreadPool(nodeSettings.sandboxThreads(), daemonThreads("wavelink-sandbox"));
+    ExecutorService preparePool = Executors.newFixedThreadPool(nodeSettings.prepareThreads(), daemonThreads("wavelink-prepare"));
+    if (member.has(MemberSettings.WORKER)) {
+      system.systemActorOf(
+          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding),
+          Wavelet.actorName(nodeSettings.nodeId()),
+          org.apache.pekko.actor.typed.Props.empty());
+    }
+
+    ServerBinding binding = null;
+    if (member.has(MemberSettings.GATEWAY)) {
+      GatewaySettings gateway = GatewaySettings.create(config);
+      JournalHealth journal = JournalHealth.create(system);
+      HttpApi api =
+          new HttpApi(
+              system,
+              sharding,
+              directory,
+              runtime,
+              gateway,
+              () -> ready(system, journal),
+              journal::check,
+              WaveLinkMember::scrape);
+      binding =
+          Http.get(system)
+              .newServerAt(gateway.host(), gateway.port())
+              .bind(api.route())
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+      log.info("WaveLink gateway listening on http://{}:{}", gateway.host(), binding.localAddress().getPort());
+    }
+    if (member.has(MemberSettings.CONTROL)) {
+      // wakes the catalog, which wakes every deployed function so their regular instances return
+      FunctionCatalog.ref(sharding).tell(new FunctionCatalog.ListNames(system.ignoreRef()));
+    }
+    return new WaveLinkMember(system, binding, runtime, sandboxPool, preparePool);
+  }
+
+  private static CompletionStage<Boolean> ready(ActorSystem<?> system, JournalHealth journal) {
+    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return journal.check();
+  }
+
+  private static String scrape() {
+    scala.Option<String> data = PrometheusReporter.latestScrapeData();
+    return data.isDefined() ? data.get() : "";
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** The bound HTTP port, or -1 without the gateway role. */
+  public int httpPort() {
+    return binding == null ? -1 : binding.localAddress().getPort();
+  }
+
+  /** Leaves the cluster and stops, waiting up to a minute. */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Member did not terminate cleanly: {}", e.toString());
+    }
+    sandboxPool.shutdownNow();
+    preparePool.shutdownNow();
+    runtime.close();
+  }
+
+  /** Blocks until the member's actor system has terminated. */
+  public void awaitTermination() throws Exception {
+    system.getWhenTerminated().toCompletableFuture().get();
+  }
+
+  /**
+   * Runs a member in the foreground. {@code --embedded-cassandra DIR} first starts a real Cassandra
+   * from its jars with its data under DIR (CQL port from WAVELINK_CASSANDRA_PORT, default 9042),
+   * applies the schema, and stops it after the member on SIGTERM / Ctrl-C.
+   */
+  public static void main(String[] args) throws Exception {
+    CassandraServer cassandra = null;
+    Config overrides = ConfigFactory.empty();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--embedded-cassandra") && i + 1 < args.length) {
+        Path dir = Path.of(args[++i]);
+        int port = Integer.parseInt(System.getenv().getOrDefault("WAVELINK_CASSANDRA_PORT", "9042"));
+        System.out.println("Starting embedded Cassandra (data in " + dir.toAbsolutePath() + ", CQL port " + port + ") ...");
+        cassandra = CassandraServer.start(CassandraServer.Settings.defaults(dir).withNativePort(port));
+        CassandraServer started = cassandra;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "cassandra-stop"));
+        cassandra.awaitReady(Duration.ofMinutes(3));
+        Schema.apply(cassandra.contactPoint(), "datacenter1");
+        System.out.println("Cassandra ready at " + cassandra.contactPoint());
+        overrides =
+            ConfigFactory.parseString(
+                "wavelink.persistence.cassandra.contact-points = [\"" + cassandra.contactPoint() + "\"]");
+      } else {
+        System.err.println("usage: WaveLinkMember [--embedded-cassandra DIR]");
+        System.exit(2);
+      }
+    }
+    Config config = ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+    WaveLinkMember member;
+    try {
+      member = start(config);
+    } catch (Exception e) {
+      System.err.println("ERROR: WaveLink could not start: " + e);
+      if (cassandra != null) {
+        cassandra.stop();
+      }
+      System.exit(1);
+      return;
+    }
+    System.out.println(
+        "WaveLink ready: HTTP API on http://localhost:" + member.httpPort()
+            + " (cluster member " + member.system().address() + ")");
+    member.awaitTermination();
+  }
+}

@@ -1,0 +1,61 @@
+package io.wavelink.function;
+
+import io.wavelink.node.InstanceKind;
+import kamon.Kamon;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
+import kamon.metric.Histogram;
+import kamon.metric.MeasurementUnit;
+
+/**
+ * Kamon instruments of one function, looked up once per entity. Names (Prometheus adds
+ * {@code _total} and units): {@code wavelink_cold_starts} by track, {@code wavelink_queue_wait}, {@code wavelink_instances} by kind,
+ * {@code wavelink_emergency_spawns}, {@code wavelink_emergency_retirements}.
+ */
+final class FunctionMetrics {
+
+  private final Counter regularColdStarts;
+  private final Counter emergencyColdStarts;
+  private final Histogram queueWait;
+  private final Gauge regularInstances;
+  private final Gauge emergencyInstances;
+  private final Counter emergencySpawns;
+  private final Counter emergencyRetirements;
+
+  FunctionMetrics(String function) {
+    regularColdStarts =
+        Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "regular");
+    emergencyColdStarts =
+        Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "emergency");
+    queueWait =
+        Kamon.histogram("wavelink.queue-wait", MeasurementUnit.time().nanoseconds())
+            .withTag("function", function);
+    regularInstances =
+        Kamon.gauge("wavelink.instances").withTag("function", function).withTag("kind", "regular");
+    emergencyInstances =
+        Kamon.gauge("wavelink.instances").withTag("function", function).withTag("kind", "emergency");
+    emergencySpawns = Kamon.counter("wavelink.emergency-spawns").withTag("function", function);
+    emergencyRetirements = Kamon.counter("wavelink.emergency-retirements").withTag("function", function);
+  }
+
+  void coldStart(InstanceKind kind) {
+    (kind == InstanceKind.REGULAR ? regularColdStarts : emergencyColdStarts).increment();
+  }
+
+  void queueWait(long nanos) {
+    queueWait.record(nanos);
+  }
+
+  void instances(int regular, int emergency) {
+    regularInstances.update(regular);
+    emergencyInstances.update(emergency);
+  }
+
+  void emergencySpawned() {
+    emergencySpawns.increment();
+  }
+
+  void emergencyRetired() {
+    emergencyRetirements.increment();
+  }
+}

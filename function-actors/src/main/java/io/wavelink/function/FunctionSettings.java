@@ -1,0 +1,55 @@
+package io.wavelink.function;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Settings of the function side, read once from {@code wavelink.function} and {@code
+ * wavelink.control-plane}.
+ *
+ * @param mode default control-plane mode: dual, sync or async
+ * @param regularTrackDelay start-up latency added to every regular instance (emulates a
+ *     conventional cluster manager; 0 for WaveLink's own regular track)
+ * @param tick autoscaler period (Knative: 2 s)
+ * @param queueCapacity invocations waiting per function before 429
+ * @param queueMaxBytes request bytes waiting per function before 429
+ * @param emergencyBudget most emergency instances per function at once
+ * @param emergencyIdleTtl an idle emergency instance is retired after this
+ * @param emergencyMemoryMbCap emergency instances reserve at most this much memory
+ * @param storeTimeout how long a deploy or delete waits for the journal before 503
+ * @param placement placement policy name
+ * @param autoscaling the autoscaler's knobs
+ */
+public record FunctionSettings(
+    String mode,
+    Duration regularTrackDelay,
+    Duration tick,
+    int queueCapacity,
+    long queueMaxBytes,
+    int emergencyBudget,
+    Duration emergencyIdleTtl,
+    Duration storeTimeout,
+    String placement,
+    Autoscaler.Settings autoscaling) {
+
+  public static FunctionSettings create(Config root) {
+    Config c = root.getConfig("wavelink.function");
+    Config cp = root.getConfig("wavelink.control-plane");
+    String mode = cp.getString("mode");
+    if (!FunctionSpec.MODES.contains(mode)) {
+      throw new IllegalArgumentException(
+          "wavelink.control-plane.mode must be one of " + FunctionSpec.MODES + ", not " + mode);
+    }
+    return new FunctionSettings(
+        mode,
+        cp.getDuration("regular-track-delay"),
+        c.getDuration("tick"),
+        c.getInt("queue.capacity"),
+        c.getBytes("queue.max-bytes"),
+        c.getInt("emergency.budget"),
+        c.getDuration("emergency.idle-ttl"),
+        c.getDuration("store-timeout"),
+        c.getString("placement"),
+        Autoscaler.Settings.create(c.getConfig("autoscaling")));
+  }
+}

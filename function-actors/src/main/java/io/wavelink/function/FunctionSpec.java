@@ -1,0 +1,103 @@
+package io.wavelink.function;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What a user deploys: the module and how to run and scale it. Immutable; the code travels with the
+ * spec into the journal (the function's {@code FunctionDeployed} event) and to the Wavelets.
+ *
+ * @param name DNS-label-like name, also the FunctionEntity id
+ * @param runtime only {@code "wasm"} (a WASI preview1 command module run by Chicory)
+ * @param code the module's bytes
+ * @param memoryMb linear-memory cap of one invocation, and what an instance reserves on its node
+ * @param timeoutMs an invocation's deadline, counted from its arrival (queueing included)
+ * @param concurrency invocations one regular instance serves at once
+ * @param minScale regular instances kept even when idle
+ * @param maxScale most regular instances
+ * @param env environment variables the function sees
+ * @param controlPlaneMode {@code dual}, {@code sync} or {@code async}; empty: the member's default
+ * @param regularTrackDelayMs extra start-up latency added to the regular track (to emulate a
+ *     conventional cluster manager); negative: the member's default
+ */
+public record FunctionSpec(
+    String name,
+    String runtime,
+    byte[] code,
+    int memoryMb,
+    long timeoutMs,
+    int concurrency,
+    int minScale,
+    int maxScale,
+    Map<String, String> env,
+    String controlPlaneMode,
+    long regularTrackDelayMs) {
+
+  public static final String WASM = "wasm";
+  public static final int MAX_MEMORY_MB = 4096;
+  public static final long MAX_TIMEOUT_MS = 900_000;
+  public static final int MAX_CONCURRENCY = 1000;
+  public static final int MAX_SCALE = 1000;
+  public static final List<String> MODES = List.of("dual", "sync", "async");
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+  public FunctionSpec {
+    env = env == null ? Map.of() : Map.copyOf(env);
+    controlPlaneMode = controlPlaneMode == null ? "" : controlPlaneMode;
+  }
+
+  /** Whether {@code name} may name a function. */
+  public static boolean validName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
+  /** Every problem with this spec, in words a user can act on; empty if it is valid. */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    if (!validName(name)) {
+      problems.add(
+          "name must be 1-63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+    }
+    if (!WASM.equals(runtime)) {
+      problems.add("runtime must be \"wasm\" (got \"" + runtime + "\")");
+    }
+    if (code == null || code.length == 0) {
+      problems.add("code must be a base64-encoded WebAssembly module");
+    }
+    if (memoryMb < 1 || memoryMb > MAX_MEMORY_MB) {
+      problems.add("memoryMb must be between 1 and " + MAX_MEMORY_MB);
+    }
+    if (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+      problems.add("timeoutMs must be between 1 and " + MAX_TIMEOUT_MS);
+    }
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      problems.add("concurrency must be between 1 and " + MAX_CONCURRENCY);
+    }
+    if (maxScale < 1 || maxScale > MAX_SCALE) {
+      problems.add("maxScale must be between 1 and " + MAX_SCALE);
+    }
+    if (minScale < 0 || minScale > maxScale) {
+      problems.add("minScale must be between 0 and maxScale");
+    }
+    if (!controlPlaneMode.isEmpty() && !MODES.contains(controlPlaneMode)) {
+      problems.add("controlPlaneMode must be one of " + MODES);
+    }
+    for (String key : env.keySet()) {
+      if (key.isEmpty() || key.contains("=")) {
+        problems.add("env keys must be non-empty and must not contain '='");
+        break;
+      }
+    }
+    return problems;
+  }
+
+  /** The same spec without its code, for listings. */
+  public FunctionSpec withoutCode() {
+    return new FunctionSpec(
+        name, runtime, new byte[0], memoryMb, timeoutMs, concurrency, minScale, maxScale, env,
+        controlPlaneMode, regularTrackDelayMs);
+  }
+}

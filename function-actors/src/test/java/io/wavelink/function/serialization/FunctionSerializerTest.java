@@ -1,0 +1,378 @@
+package io.wavelink.function.serialization;
+
+import static io.wavelink.function.serialization.DeepEquals.assertDeepEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.wavelink.function.FunctionCatalog;
+import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionSpec;
+import io.wavelink.function.FunctionStore;
+import io.wavelink.node.InstanceKind;
+import io.wavelink.node.InvocationReply;
+import java.io.NotSerializableException;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Every bound function-actors message survives a round trip through Pekko's serialization. */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FunctionSerializerTest {
+
+  static final Config CONFIG =
+      ConfigFactory.parseString(
+          """
+          pekko.actor.provider = cluster
+          pekko.remote.artery.canonical.hostname = 127.0.0.1
+          pekko.remote.artery.canonical.port = 0
+          pekko.actor.allow-java-serialization = off
+          pekko.actor.serialize-messages = on
+          pekko.loglevel = WARNING
+          """);
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(CONFIG).build();
+
+  private Serialization serialization() {
+    return SerializationExtension.get(Adapter.toClassic(testKit.system()));
+  }
+
+  /** Serializes with the serializer Pekko picks for {@code message}, which must be ours. */
+  private Object roundTrip(Object message) throws NotSerializableException {
+    Serialization serialization = serialization();
+    Serializer serializer = serialization.findSerializerFor(message);
+    assertInstanceOf(FunctionSerializer.class, serializer, message.getClass().getName());
+    assertEquals(FunctionSerializer.IDENTIFIER, serializer.identifier());
+    String manifest = Serializers.manifestFor(serializer, message);
+    byte[] bytes = serializer.toBinary(message);
+    Object back = serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+    assertDeepEquals(message, back);
+    return back;
+  }
+
+  /** For messages without {@code byte[]} fields, where the records' own equality applies. */
+  private void assertRoundTrip(Object message) throws NotSerializableException {
+    assertEquals(message, roundTrip(message));
+  }
+
+  private <T> ActorRef<T> ref() {
+    return testKit.<T>createTestProbe().ref();
+  }
+
+  private static FunctionSpec spec(String name) {
+    Map<String, String> env = new HashMap<>();
+    env.put("GREETING", "hello");
+    env.put("EMPTY", "");
+    return new FunctionSpec(
+        name, FunctionSpec.WASM, new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -128}, 128, 10_000, 4, 1, 10,
+        env, "dual", -1);
+  }
+
+  private static FunctionSpec minimalSpec() {
+    return new FunctionSpec("min", FunctionSpec.WASM, new byte[0], 1, 1, 1, 0, 1, null, null, 0);
+  }
+
+  private static FunctionStore.State deployedState() {
+    return new FunctionStore.State(
+        Optional.of(spec("echo")),
+        3,
+        5,
+        Map.of(
+            "echo-r-1", new FunctionStore.RegularInstance("echo-r-1", 3, "node-1"),
+            "echo-r-2", new FunctionStore.RegularInstance("echo-r-2", 2, "")));
+  }
+
+  private static FunctionStore.State emptyState() {
+    return new FunctionStore.State(Optional.empty(), 0, 4, Map.of());
+  }
+
+  // ---------------------------------------------------------------- FunctionEntity
+
+  @Test
+  void entityDeploy() throws Exception {
+    roundTrip(new FunctionEntity.Deploy(spec("echo"), 0, ref()));
+    roundTrip(new FunctionEntity.Deploy(minimalSpec(), 7, ref()));
+  }
+
+  @Test
+  void entityDeployKeepsItsReplyToReachable() throws Exception {
+    var probe = testKit.<FunctionEntity.DeployReply>createTestProbe();
+    FunctionEntity.Deploy back =
+        (FunctionEntity.Deploy) roundTrip(new FunctionEntity.Deploy(spec("echo"), 0, probe.ref()));
+    back.replyTo().tell(new FunctionEntity.Deployed(1, true));
+    probe.expectMessage(new FunctionEntity.Deployed(1, true));
+  }
+
+  @Test
+  void entityDelete() throws Exception {
+    assertRoundTrip(new FunctionEntity.Delete(ref()));
+  }
+
+  @Test
+  void entityGet() throws Exception {
+    assertRoundTrip(new FunctionEntity.Get(ref()));
+  }
+
+  @Test
+  void entityInvoke() throws Exception {
+    ActorRef<InvocationReply> replyTo = ref();
+    roundTrip(new FunctionEntity.Invoke("{\"n\":1}".getBytes(StandardCharsets.UTF_8), replyTo));
+    roundTrip(new FunctionEntity.Invoke(new byte[0], replyTo));
+  }
+
+  @Test
+  void wake() throws Exception {
+    assertSame(FunctionEntity.Wake.INSTANCE, roundTrip(FunctionEntity.Wake.INSTANCE));
+  }
+
+  @Test
+  void entityDeployReplies() throws Exception {
+    assertRoundTrip(new FunctionEntity.Deployed(4, false));
+    assertRoundTrip(new FunctionEntity.Deployed(1, true));
+    for (FunctionEntity.DeployRejected.Reason reason : FunctionEntity.DeployRejected.Reason.values()) {
+      assertRoundTrip(new FunctionEntity.DeployRejected(reason, "because " + reason));
+    }
+  }
+
+  @Test
+  void entityDeleteReply() throws Exception {
+    assertRoundTrip(new FunctionEntity.DeleteReply(true, false, "deleted"));
+    assertRoundTrip(new FunctionEntity.DeleteReply(false, true, "the journal did not confirm"));
+  }
+
+  @Test
+  void functionStatus() throws Exception {
+    List<FunctionEntity.InstanceStatus> instances =
+        List.of(
+            new FunctionEntity.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
+            new FunctionEntity.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
+    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2);
+    roundTrip(
+        new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats));
+  }
+
+  @Test
+  void functionStatusNotFound() throws Exception {
+    FunctionEntity.FunctionStatus notFound =
+        new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null);
+    FunctionEntity.FunctionStatus back = (FunctionEntity.FunctionStatus) roundTrip(notFound);
+    assertEquals(notFound, back);
+    assertNull(back.spec());
+    assertNull(back.stats());
+  }
+
+  // ---------------------------------------------------------------- FunctionStore
+
+  @Test
+  void storeCommands() throws Exception {
+    roundTrip(new FunctionStore.Deploy(spec("echo"), 2, ref()));
+    assertRoundTrip(new FunctionStore.Delete(ref()));
+    assertRoundTrip(new FunctionStore.AddRegular("echo-r-1", ref()));
+    assertRoundTrip(new FunctionStore.AssignRegular("echo-r-1", "node-2", ref()));
+    assertRoundTrip(new FunctionStore.RemoveRegular("echo-r-1", ref()));
+    assertRoundTrip(new FunctionStore.Get(ref()));
+  }
+
+  @Test
+  void storeReplies() throws Exception {
+    roundTrip(new FunctionStore.Deployed(3, false, deployedState()));
+    roundTrip(new FunctionStore.Deployed(1, true, deployedState()));
+    assertRoundTrip(new FunctionStore.DeployConflict("function echo is at version 3, not 2"));
+    roundTrip(new FunctionStore.DeleteResult(true, deployedState()));
+    assertRoundTrip(new FunctionStore.DeleteResult(false, emptyState()));
+    roundTrip(new FunctionStore.Done("echo-r-1", deployedState()));
+    assertRoundTrip(new FunctionStore.Done("echo-r-1", emptyState()));
+  }
+
+  @Test
+  void storeStateAsReplyAndSnapshot() throws Exception {
+    roundTrip(deployedState());
+    FunctionStore.State empty = (FunctionStore.State) roundTrip(emptyState());
+    assertEquals(emptyState(), empty);
+    assertFalse(empty.exists());
+    assertRoundTrip(new FunctionStore.State(Optional.empty(), 0, 0, Map.of()));
+  }
+
+  @Test
+  void storeEvents() throws Exception {
+    roundTrip(new FunctionStore.FunctionDeployed(spec("echo"), 1));
+    roundTrip(new FunctionStore.FunctionDeployed(minimalSpec(), 2));
+    assertRoundTrip(new FunctionStore.FunctionDeleted(2));
+    assertRoundTrip(new FunctionStore.RegularInstanceAdded("echo-r-1", 2));
+    assertRoundTrip(new FunctionStore.RegularInstanceAssigned("echo-r-1", "node-3"));
+    assertRoundTrip(new FunctionStore.RegularInstanceRemoved("echo-r-1"));
+  }
+
+  // ---------------------------------------------------------------- FunctionCatalog
+
+  @Test
+  void catalogCommands() throws Exception {
+    assertRoundTrip(new FunctionCatalog.Register("echo", ref()));
+    assertRoundTrip(new FunctionCatalog.Unregister("echo", ref()));
+    assertRoundTrip(new FunctionCatalog.ListNames(ref()));
+  }
+
+  @Test
+  void catalogUnregisterWithIgnoreRef() throws Exception {
+    // what a FunctionEntity sends on delete
+    ActorRef<FunctionCatalog.Ack> ignore = testKit.system().ignoreRef();
+    assertRoundTrip(new FunctionCatalog.Unregister("echo", ignore));
+  }
+
+  @Test
+  void catalogReplies() throws Exception {
+    assertSame(FunctionCatalog.Ack.INSTANCE, roundTrip(FunctionCatalog.Ack.INSTANCE));
+    assertRoundTrip(new FunctionCatalog.Names(List.of("a", "b", "echo")));
+    assertRoundTrip(new FunctionCatalog.Names(List.of()));
+  }
+
+  @Test
+  void catalogEvents() throws Exception {
+    assertRoundTrip(new FunctionCatalog.FunctionRegistered("echo"));
+    assertRoundTrip(new FunctionCatalog.FunctionUnregistered("echo"));
+  }
+
+  @Test
+  void catalogState() throws Exception {
+    FunctionCatalog.State state = new FunctionCatalog.State(new TreeSet<>(List.of("zeta", "alpha", "echo")));
+    FunctionCatalog.State back = (FunctionCatalog.State) roundTrip(state);
+    assertEquals(state, back);
+    assertEquals(List.of("alpha", "echo", "zeta"), new ArrayList<>(back.names()));
+    assertRoundTrip(new FunctionCatalog.State(new TreeSet<>()));
+  }
+
+  // ---------------------------------------------------------------- bindings and failures
+
+  @Test
+  void everyPublicMessageIsBoundAndMemberLocalOnesAreNot() {
+    List<Class<?>> hierarchy = new ArrayList<>();
+    for (Class<?> nested : FunctionEntity.class.getDeclaredClasses()) {
+      if (FunctionEntity.Command.class.isAssignableFrom(nested) && !nested.isInterface()) {
+        hierarchy.add(nested);
+      }
+    }
+    for (Class<?> root :
+        List.of(
+            FunctionEntity.DeployReply.class,
+            FunctionStore.Command.class,
+            FunctionStore.DeployResult.class,
+            FunctionStore.Event.class,
+            FunctionCatalog.Command.class,
+            FunctionCatalog.Event.class)) {
+      hierarchy.addAll(List.of(root.getPermittedSubclasses()));
+    }
+    int local = 0;
+    for (Class<?> c : hierarchy) {
+      if (NoSerializationVerificationNeeded.class.isAssignableFrom(c)) {
+        local++;
+        assertFalse(boundToOurs(c), c.getName() + " is member-local and must not be bound");
+      } else {
+        assertTrue(Modifier.isPublic(c.getModifiers()), c.getName() + " crosses members but is not public");
+        assertTrue(boundToOurs(c), c.getName() + " crosses members and must be bound");
+      }
+    }
+    assertTrue(local > 0, "expected member-local messages in FunctionEntity");
+    for (Class<?> c :
+        List.of(
+            FunctionEntity.DeleteReply.class,
+            FunctionEntity.FunctionStatus.class,
+            FunctionStore.DeleteResult.class,
+            FunctionStore.Done.class,
+            FunctionStore.State.class,
+            FunctionCatalog.Ack.class,
+            FunctionCatalog.Names.class,
+            FunctionCatalog.State.class)) {
+      assertTrue(boundToOurs(c), c.getName() + " must be bound");
+    }
+  }
+
+  private boolean boundToOurs(Class<?> c) {
+    try {
+      return serialization().serializerFor(c) instanceof FunctionSerializer;
+    } catch (NotSerializableException | RuntimeException e) {
+      return false; // no binding at all (Java serialization is off)
+    }
+  }
+
+  @Test
+  void manifestsAreFrozen() {
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("FD", new FunctionEntity.Deploy(minimalSpec(), 0, ref()));
+    expected.put("FX", new FunctionEntity.Delete(ref()));
+    expected.put("FG", new FunctionEntity.Get(ref()));
+    expected.put("FI", new FunctionEntity.Invoke(new byte[0], ref()));
+    expected.put("FW", FunctionEntity.Wake.INSTANCE);
+    expected.put("FDK", new FunctionEntity.Deployed(1, true));
+    expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
+    expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));
+    expected.put("FS", new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null));
+    expected.put("SD", new FunctionStore.Deploy(minimalSpec(), 0, ref()));
+    expected.put("SX", new FunctionStore.Delete(ref()));
+    expected.put("SA", new FunctionStore.AddRegular("i", ref()));
+    expected.put("SN", new FunctionStore.AssignRegular("i", "n", ref()));
+    expected.put("SR", new FunctionStore.RemoveRegular("i", ref()));
+    expected.put("SG", new FunctionStore.Get(ref()));
+    expected.put("SDK", new FunctionStore.Deployed(1, true, emptyState()));
+    expected.put("SDC", new FunctionStore.DeployConflict("m"));
+    expected.put("SXR", new FunctionStore.DeleteResult(false, emptyState()));
+    expected.put("SK", new FunctionStore.Done("i", emptyState()));
+    expected.put("SS", emptyState());
+    expected.put("SFD", new FunctionStore.FunctionDeployed(minimalSpec(), 1));
+    expected.put("SFX", new FunctionStore.FunctionDeleted(1));
+    expected.put("SRA", new FunctionStore.RegularInstanceAdded("i", 1));
+    expected.put("SRN", new FunctionStore.RegularInstanceAssigned("i", "n"));
+    expected.put("SRR", new FunctionStore.RegularInstanceRemoved("i"));
+    expected.put("CR", new FunctionCatalog.Register("f", ref()));
+    expected.put("CU", new FunctionCatalog.Unregister("f", ref()));
+    expected.put("CL", new FunctionCatalog.ListNames(ref()));
+    expected.put("CA", FunctionCatalog.Ack.INSTANCE);
+    expected.put("CN", new FunctionCatalog.Names(List.of()));
+    expected.put("CFR", new FunctionCatalog.FunctionRegistered("f"));
+    expected.put("CFU", new FunctionCatalog.FunctionUnregistered("f"));
+    expected.put("CS", new FunctionCatalog.State(new TreeSet<>()));
+    Serializer serializer = serialization().serializerByIdentity().apply(FunctionSerializer.IDENTIFIER);
+    expected.forEach((manifest, message) -> assertEquals(manifest, Serializers.manifestFor(serializer, message)));
+  }
+
+  @Test
+  void unknownManifestIsRejected() {
+    Serializer serializer = serialization().serializerByIdentity().apply(FunctionSerializer.IDENTIFIER);
+    FunctionSerializer ours = assertInstanceOf(FunctionSerializer.class, serializer);
+    assertThrows(NotSerializableException.class, () -> ours.fromBinary(new byte[0], "no-such-manifest"));
+  }
+
+  @Test
+  void corruptBytesAreRejected() {
+    FunctionSerializer ours =
+        (FunctionSerializer) serialization().serializerByIdentity().apply(FunctionSerializer.IDENTIFIER);
+    assertThrows(NotSerializableException.class, () -> ours.fromBinary(new byte[] {-1, -1, -1}, "FD"));
+  }
+}

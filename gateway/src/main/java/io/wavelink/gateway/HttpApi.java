@@ -1,0 +1,566 @@
+package io.wavelink.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.wavelink.function.FunctionCatalog;
+import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionSpec;
+import io.wavelink.node.InvocationReply;
+import io.wavelink.node.NodeDirectory;
+import io.wavelink.node.sandbox.InvalidModuleException;
+import io.wavelink.node.sandbox.SandboxRuntime;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import kamon.Kamon;
+import kamon.metric.MeasurementUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WaveLink's HTTP API (Pekko HTTP). Every error answers with a JSON body {@code {"error": code,
+ * "message": text}} and the matching status; no stack trace ever reaches a client.
+ *
+ * <pre>
+ * PUT    /v1/functions/{name}         deploy or update (201 created, 200 updated; If-Match: version)
+ * GET    /v1/functions                all functions with live status
+ * GET    /v1/functions/{name}         one function (spec without code, instances, in flight)
+ * DELETE /v1/functions/{name}         stop its instances and free the name
+ * POST   /v1/functions/{name}/invoke  body to stdin, stdout back; X-WaveLink-* headers
+ * GET    /v1/nodes                    worker nodes with capacity, allocation and instances
+ * GET    /metrics                     Prometheus text (Kamon)
+ * GET    /health/live, /health/ready  liveness; readiness (member Up and journal reachable)
+ * </pre>
+ */
+public final class HttpApi extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final NodeDirectory directory;
+  private final SandboxRuntime runtime;
+  private final GatewaySettings settings;
+  private final Supplier<CompletionStage<Boolean>> readiness;
+  private final Supplier<CompletionStage<Boolean>> journalReachable;
+  private final Supplier<String> metrics;
+  private final Executor executor;
+  private final ObjectMapper json =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * @param readiness answers whether this member may take traffic (member Up, journal reachable)
+   * @param journalReachable answers whether the journal answers now; deploys need it
+   * @param metrics the current Prometheus scrape text
+   */
+  public HttpApi(
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      NodeDirectory directory,
+      SandboxRuntime runtime,
+      GatewaySettings settings,
+      Supplier<CompletionStage<Boolean>> readiness,
+      Supplier<CompletionStage<Boolean>> journalReachable,
+      Supplier<String> metrics) {
+    this.system = system;
+    this.sharding = sharding;
+    this.directory = directory;
+    this.runtime = runtime;
+    this.settings = settings;
+    this.readiness = readiness;
+    this.journalReachable = journalReachable;
+    this.metrics = metrics;
+    this.executor = system.executionContext();
+  }
+
+  /** The deploy request body; absent fields take their defaults. */
+  public record DeployRequest(
+      String runtime,
+      String code,
+      Integer memoryMb,
+      Long timeoutMs,
+      Integer concurrency,
+      Integer minScale,
+      Integer maxScale,
+      Map<String, String> env,
+      String controlPlaneMode,
+      Long regularTrackDelayMs) {}
+
+  public Route route() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    concat(
+                        pathPrefix(
+                            "v1",
+                            () ->
+                                concat(
+                                    pathPrefix("functions", this::functionRoutes),
+                                    path("nodes", () -> get(this::listNodes)))),
+                        path("metrics", () -> get(this::metricsRoute)),
+                        pathPrefix(
+                            "health",
+                            () ->
+                                concat(
+                                    path("live", () -> get(() -> completeJson(StatusCodes.OK, Map.of("status", "live")))),
+                                    path("ready", () -> get(this::ready)))))));
+  }
+
+  // ---------------------------------------------------------------- functions
+
+  private Route functionRoutes() {
+    return concat(
+        pathEnd(() -> get(this::listFunctions)),
+        pathPrefix(
+            PathMatchers.segment(),
+            name ->
+                concat(
+                    pathEnd(
+                        () ->
+                            concat(
+                                put(() -> deploy(name)),
+                                get(() -> getFunction(name)),
+                                delete(() -> deleteFunction(name)))),
+                    path("invoke", () -> post(() -> invoke(name))))));
+  }
+
+  private Route deploy(String name) {
+    return optionalHeaderValueByName(
+        "If-Match",
+        ifMatch ->
+            withSizeLimit(
+                settings.maxDeployBytes(),
+                () ->
+                    entity(
+                        Unmarshaller.entityToByteArray(),
+                        body -> {
+                          if (!FunctionSpec.validName(name)) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_name",
+                                "function names are 1-63 lower-case letters, digits or '-'");
+                          }
+                          DeployRequest request;
+                          try {
+                            request = json.readValue(body, DeployRequest.class);
+                          } catch (UnrecognizedPropertyException e) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_spec",
+                                "unknown field \"" + e.getPropertyName() + "\"");
+                          } catch (Exception e) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_spec",
+                                "the body must be a JSON function spec: " + firstLine(e.getMessage()));
+                          }
+                          if (request == null) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", "the body must be a JSON function spec");
+                          }
+                          long expected;
+                          try {
+                            expected = ifMatch.map(v -> Long.parseLong(v.replace("\"", "").trim())).orElse(0L);
+                          } catch (NumberFormatException e) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_if_match", "If-Match must be a version number");
+                          }
+                          FunctionSpec spec;
+                          try {
+                            spec = toSpec(name, request);
+                          } catch (IllegalArgumentException e) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", e.getMessage());
+                          }
+                          List<String> problems = spec.problems();
+                          if (!problems.isEmpty()) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", String.join("; ", problems));
+                          }
+                          try {
+                            runtime.validate(spec.code(), spec.memoryMb());
+                          } catch (InvalidModuleException e) {
+                            return error(StatusCodes.BAD_REQUEST, "invalid_module", e.getMessage());
+                          }
+                          return onSuccess(
+                              journalReachable.get().exceptionally(e -> false),
+                              reachable -> {
+                                if (!reachable) {
+                                  return error(StatusCodes.SERVICE_UNAVAILABLE, "journal_unavailable",
+                                      "the journal (Cassandra) is not reachable, so the deploy cannot be made durable;"
+                                          + " nothing was changed, retry when it is back");
+                                }
+                                CompletionStage<FunctionEntity.DeployReply> reply =
+                                    function(name).ask(r -> new FunctionEntity.Deploy(spec, expected, r), settings.controlTimeout());
+                                return onSuccess(reply, r -> deployed(name, r));
+                              });
+                        })));
+  }
+
+  private static FunctionSpec toSpec(String name, DeployRequest r) {
+    byte[] code;
+    try {
+      code = r.code() == null ? new byte[0] : Base64.getDecoder().decode(r.code().trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("code must be base64: " + e.getMessage());
+    }
+    return new FunctionSpec(
+        name,
+        r.runtime() == null ? FunctionSpec.WASM : r.runtime(),
+        code,
+        r.memoryMb() == null ? 128 : r.memoryMb(),
+        r.timeoutMs() == null ? 10_000 : r.timeoutMs(),
+        r.concurrency() == null ? 1 : r.concurrency(),
+        r.minScale() == null ? 0 : r.minScale(),
+        r.maxScale() == null ? 10 : r.maxScale(),
+        r.env(),
+        r.controlPlaneMode(),
+        r.regularTrackDelayMs() == null ? -1 : r.regularTrackDelayMs());
+  }
+
+  private Route deployed(String name, FunctionEntity.DeployReply reply) {
+    if (reply instanceof FunctionEntity.Deployed d) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("name", name);
+      body.put("version", d.version());
+      body.put("created", d.created());
+      return completeJson(d.created() ? StatusCodes.CREATED : StatusCodes.OK, body);
+    }
+    FunctionEntity.DeployRejected rejected = (FunctionEntity.DeployRejected) reply;
+    return switch (rejected.reason()) {
+      case CONFLICT -> error(StatusCodes.CONFLICT, "conflict", rejected.message());
+      case UNAVAILABLE -> error(StatusCodes.SERVICE_UNAVAILABLE, "journal_unavailable", rejected.message());
+      case INVALID -> error(StatusCodes.BAD_REQUEST, "invalid_spec", rejected.message());
+    };
+  }
+
+  private Route getFunction(String name) {
+    if (!FunctionSpec.validName(name)) {
+      return notFound(name);
+    }
+    return onSuccess(
+        function(name).ask(FunctionEntity.Get::new, settings.controlTimeout()),
+        status -> status.found() ? completeJson(StatusCodes.OK, describe(status)) : notFound(name));
+  }
+
+  private Route listFunctions() {
+    CompletionStage<List<Map<String, Object>>> all =
+        FunctionCatalog.ref(sharding)
+            .ask(FunctionCatalog.ListNames::new, settings.controlTimeout())
+            .thenComposeAsync(
+                names -> {
+                  List<CompletableFuture<FunctionEntity.FunctionStatus>> each = new ArrayList<>();
+                  for (String n : names.names()) {
+                    each.add(function(n).ask(FunctionEntity.Get::new, settings.controlTimeout()).toCompletableFuture());
+                  }
+                  return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                      .thenApplyAsync(
+                          v -> {
+                            List<Map<String, Object>> out = new ArrayList<>();
+                            for (CompletableFuture<FunctionEntity.FunctionStatus> f : each) {
+                              FunctionEntity.FunctionStatus s = f.join();
+                              if (s.found()) {
+                                out.add(describe(s));
+                              }
+                            }
+                            return out;
+                          },
+                          executor);
+                },
+                executor);
+    return onSuccess(all, list -> completeJson(StatusCodes.OK, Map.of("functions", list)));
+  }
+
+  private Map<String, Object> describe(FunctionEntity.FunctionStatus s) {
+    FunctionSpec spec = s.spec();
+    Map<String, Object> specJson = new LinkedHashMap<>();
+    specJson.put("runtime", spec.runtime());
+    specJson.put("memoryMb", spec.memoryMb());
+    specJson.put("timeoutMs", spec.timeoutMs());
+    specJson.put("concurrency", spec.concurrency());
+    specJson.put("minScale", spec.minScale());
+    specJson.put("maxScale", spec.maxScale());
+    specJson.put("env", spec.env());
+    specJson.put("controlPlaneMode", s.mode());
+    specJson.put("regularTrackDelayMs", spec.regularTrackDelayMs());
+
+    Map<String, Map<String, Integer>> byKind = new LinkedHashMap<>();
+    byKind.put("regular", new LinkedHashMap<>());
+    byKind.put("emergency", new LinkedHashMap<>());
+    List<Map<String, Object>> instances = new ArrayList<>();
+    for (FunctionEntity.InstanceStatus i : s.instances()) {
+      byKind.get(i.kind().label()).merge(i.state(), 1, Integer::sum);
+      Map<String, Object> inst = new LinkedHashMap<>();
+      inst.put("id", i.instanceId());
+      inst.put("kind", i.kind().label());
+      inst.put("state", i.state());
+      inst.put("node", i.nodeId());
+      inst.put("inFlight", i.inFlight());
+      inst.put("concurrency", i.concurrency());
+      instances.add(inst);
+    }
+    FunctionEntity.Stats st = s.stats();
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("invocations", Map.of("regular", st.regularInvocations(), "emergency", st.emergencyInvocations()));
+    stats.put("coldStarts", Map.of("regular", st.regularColdStarts(), "emergency", st.emergencyColdStarts()));
+    stats.put("emergencySpawns", st.emergencySpawns());
+    stats.put("emergencyRetirements", st.emergencyRetirements());
+    stats.put("rejected", st.rejected());
+    stats.put("panic", st.panic());
+    stats.put("desiredRegular", st.desiredRegular());
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", spec.name());
+    out.put("version", s.version());
+    out.put("spec", specJson);
+    out.put("instancesByKind", byKind);
+    out.put("instances", instances);
+    out.put("inFlight", s.inFlight());
+    out.put("queued", s.queued());
+    out.put("stats", stats);
+    return out;
+  }
+
+  private Route deleteFunction(String name) {
+    if (!FunctionSpec.validName(name)) {
+      return notFound(name);
+    }
+    return onSuccess(
+        function(name).ask(FunctionEntity.Delete::new, settings.controlTimeout()),
+        reply -> {
+          if (reply.unavailable()) {
+            return error(StatusCodes.SERVICE_UNAVAILABLE, "journal_unavailable", reply.message());
+          }
+          if (!reply.found()) {
+            return notFound(name);
+          }
+          return completeJson(StatusCodes.OK, Map.of("name", name, "deleted", true));
+        });
+  }
+
+  // ---------------------------------------------------------------- invoke
+
+  private Route invoke(String name) {
+    if (!FunctionSpec.validName(name)) {
+      return notFound(name);
+    }
+    return withSizeLimit(
+        settings.maxInvokeBytes(),
+        () ->
+            entity(
+                Unmarshaller.entityToByteArray(),
+                input -> {
+                  long started = System.nanoTime();
+                  CompletionStage<InvocationReply> reply =
+                      function(name).ask(r -> new FunctionEntity.Invoke(input, r), settings.invokeTimeout());
+                  return onSuccess(reply, r -> invoked(name, r, started));
+                }));
+  }
+
+  private Route invoked(String name, InvocationReply r, long startedNanos) {
+    String kind = r.kind() == null ? "none" : r.kind().label();
+    Kamon.counter("wavelink.invocations")
+        .withTag("function", name)
+        .withTag("kind", kind)
+        .withTag("status", r.status().name().toLowerCase(Locale.ROOT))
+        .increment();
+    Kamon.histogram("wavelink.invocation-latency", MeasurementUnit.time().nanoseconds())
+        .withTag("function", name)
+        .record(System.nanoTime() - startedNanos);
+    List<HttpHeader> headers = new ArrayList<>();
+    if (!r.instanceId().isEmpty()) {
+      headers.add(RawHeader.create("X-WaveLink-Instance", r.instanceId()));
+      headers.add(RawHeader.create("X-WaveLink-Instance-Kind", kind));
+      headers.add(RawHeader.create("X-WaveLink-Cold-Start", Boolean.toString(r.coldStart())));
+      headers.add(
+          RawHeader.create(
+              "X-WaveLink-Duration-Ms", String.format(Locale.ROOT, "%.3f", r.durationMicros() / 1000.0)));
+    }
+    return switch (r.status()) {
+      case OK -> complete(
+          HttpResponse.create()
+              .withStatus(StatusCodes.OK)
+              .addHeaders(headers)
+              .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, r.output())));
+      case FUNCTION_ERROR -> errorWith(StatusCodes.BAD_GATEWAY, "function_error", r, headers);
+      case TIMEOUT -> errorWith(StatusCodes.GATEWAY_TIMEOUT, "timeout", r, headers);
+      case NOT_FOUND -> notFound(name);
+      case OVERLOADED -> {
+        headers.add(RawHeader.create("Retry-After", "1"));
+        yield errorWith(StatusCodes.TOO_MANY_REQUESTS, "overloaded", r, headers);
+      }
+      case UNAVAILABLE -> errorWith(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", r, headers);
+    };
+  }
+
+  private Route errorWith(StatusCode status, String code, InvocationReply r, List<HttpHeader> headers) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", code);
+    body.put("message", r.message());
+    if (!r.stderrTail().isEmpty()) {
+      body.put("stderr", r.stderrTail());
+    }
+    return complete(
+        HttpResponse.create()
+            .withStatus(status)
+            .addHeaders(headers)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body))));
+  }
+
+  // ---------------------------------------------------------------- nodes, metrics, health
+
+  private Route listNodes() {
+    List<Map<String, Object>> nodes = new ArrayList<>();
+    for (NodeDirectory.Node n : directory.view().nodes()) {
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("id", n.nodeId());
+      node.put("status", "up");
+      node.put("wavelet", n.wavelet().path().toString());
+      if (n.status() != null) {
+        node.put("member", n.status().member());
+        node.put("capacityMb", n.status().capacityMb());
+        node.put("allocatedMb", n.status().allocatedMb());
+        node.put("inFlight", n.status().inFlight());
+        List<Map<String, Object>> instances = new ArrayList<>();
+        n.status()
+            .instances()
+            .forEach(
+                i -> {
+                  Map<String, Object> inst = new LinkedHashMap<>();
+                  inst.put("id", i.instanceId());
+                  inst.put("function", i.function());
+                  inst.put("version", i.version());
+                  inst.put("kind", i.kind().label());
+                  inst.put("memoryMb", i.memoryMb());
+                  inst.put("inFlight", i.inFlight());
+                  inst.put("ready", i.ready());
+                  instances.add(inst);
+                });
+        node.put("instances", instances);
+      }
+      nodes.add(node);
+    }
+    return completeJson(StatusCodes.OK, Map.of("nodes", nodes));
+  }
+
+  private Route metricsRoute() {
+    return complete(
+        HttpResponse.create()
+            .withStatus(StatusCodes.OK)
+            .withEntity(
+                HttpEntities.create(
+                    ContentTypes.TEXT_PLAIN_UTF8, metrics.get().getBytes(StandardCharsets.UTF_8))));
+  }
+
+  private Route ready() {
+    return onSuccess(
+        readiness.get().exceptionally(e -> false),
+        ok ->
+            ok
+                ? completeJson(StatusCodes.OK, Map.of("status", "ready"))
+                : error(StatusCodes.SERVICE_UNAVAILABLE, "not_ready",
+                    "the member is not Up or the journal (Cassandra) is not reachable yet"));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<FunctionEntity.Command> function(String name) {
+    return sharding.entityRefFor(FunctionEntity.TYPE_KEY, name);
+  }
+
+  private Route notFound(String name) {
+    return error(StatusCodes.NOT_FOUND, "not_found", "function " + name + " is not deployed");
+  }
+
+  private Route error(StatusCode status, String code, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", code);
+    body.put("message", message);
+    return completeJson(status, body);
+  }
+
+  private Route completeJson(StatusCode status, Object body) {
+    return complete(
+        HttpResponse.create()
+            .withStatus(status)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body))));
+  }
+
+  private byte[] toJson(Object body) {
+    try {
+      return json.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(CompletionException.class, e -> handle(e.getCause() == null ? e : e.getCause()))
+        .matchAny(this::handle)
+        .build();
+  }
+
+  private Route handle(Throwable e) {
+    if (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof EntityStreamSizeException size) {
+      return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+          "the request body is larger than the limit of " + size.limit() + " bytes");
+    }
+    if (e instanceof TimeoutException || e instanceof AskTimeoutException) {
+      return error(StatusCodes.GATEWAY_TIMEOUT, "timeout", "no answer from the control plane in time");
+    }
+    log.error("Unexpected failure serving a request", e);
+    return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal", "internal error: " + e.getClass().getSimpleName());
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+                return response;
+              }
+              String text =
+                  response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+                      ? strict.getData().utf8String()
+                      : response.status().reason();
+              Map<String, Object> body = new LinkedHashMap<>();
+              body.put("error", response.status().reason().toLowerCase(Locale.ROOT).replace(' ', '_'));
+              body.put("message", text);
+              return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body)));
+            });
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,49 @@
+package io.wavelink.node;
+
+/**
+ * The answer to one invocation, sent to the caller (the gateway) by the Wavelet that ran it, or by
+ * the function's entity when the invocation never reached a sandbox (unknown function, queue full,
+ * timed out while queued).
+ *
+ * @param status what happened
+ * @param output the function's stdout on {@link Status#OK}, empty otherwise
+ * @param instanceId the instance that ran it, empty if none did
+ * @param kind the kind of that instance, {@code null} if none ran it
+ * @param coldStart whether this invocation waited for its instance to start
+ * @param durationMicros time spent executing inside the sandbox
+ * @param message a human-readable explanation for every status but OK
+ * @param stderrTail the tail of the function's stderr (its log), possibly empty
+ */
+public record InvocationReply(
+    Status status,
+    byte[] output,
+    String instanceId,
+    InstanceKind kind,
+    boolean coldStart,
+    long durationMicros,
+    String message,
+    String stderrTail) {
+
+  /** Outcome of an invocation; the gateway maps each to an HTTP status. */
+  public enum Status {
+    /** The function exited with 0: output is its stdout. */
+    OK,
+    /** The function trapped, exited non-zero or exceeded its memory (HTTP 502). */
+    FUNCTION_ERROR,
+    /** The function ran past its timeout, or the timeout expired while queued (HTTP 504). */
+    TIMEOUT,
+    /** No function of that name is deployed (HTTP 404). */
+    NOT_FOUND,
+    /** The function's queue is full (HTTP 429). */
+    OVERLOADED,
+    /** No capacity could be had in time, or the control plane is not ready (HTTP 503). */
+    UNAVAILABLE
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /** A reply for an invocation that never reached a sandbox. */
+  public static InvocationReply rejected(Status status, String message) {
+    return new InvocationReply(status, EMPTY, "", null, false, 0L, message, "");
+  }
+}

@@ -1,0 +1,233 @@
+package io.wavelink.node;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * A worker node as the regular track sees it, sharded by node id: its capacity and the regular
+ * instances placed on it, both persisted, and the liveness of its Wavelet, in memory.
+ *
+ * <ul>
+ *   <li>{@link Register} from the node's Wavelet at start and then periodically: persists the node's
+ *       member and capacity when they change, remembers the Wavelet (not persisted) and answers with
+ *       {@link Wavelet.Reconcile} listing the regular instances assigned to it.
+ *   <li>{@link Place} from a FunctionEntity: if the node has room, persists {@link InstancePlaced} and
+ *       then asks the Wavelet to start the instance; the owner hears back from the Wavelet. If the
+ *       node is full or its Wavelet is not registered, the owner gets {@link
+ *       Wavelet.InstanceFailed} with {@code refused = true}. Idempotent per instance id.
+ *   <li>{@link Release}: persists {@link InstanceReleased} and stops the instance on the Wavelet.
+ *   <li>{@link GetState}: the persisted state plus liveness, for {@code GET /v1/nodes}.
+ * </ul>
+ *
+ * Emergency instances never pass through here.
+ */
+public final class NodeEntity
+    extends EventSourcedBehavior<NodeEntity.Command, NodeEntity.Event, NodeEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY =
+      EntityTypeKey.create(Command.class, "Node");
+
+  /** Starts the shard region, or a proxy on members without {@code role}. */
+  public static void init(ClusterSharding sharding, String role) {
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId())).withRole(role));
+  }
+
+  // ---------------------------------------------------------------- protocol
+
+  public sealed interface Command {}
+
+  public record Register(String member, int capacityMb, ActorRef<Wavelet.Command> wavelet)
+      implements Command {}
+
+  public record Place(Wavelet.StartInstance start) implements Command {}
+
+  public record Release(String instanceId) implements Command {}
+
+  public record GetState(ActorRef<NodeView> replyTo) implements Command {}
+
+  /** What the journal holds of a node. */
+  public sealed interface Event {}
+
+  public record NodeRegistered(String member, int capacityMb) implements Event {}
+
+  public record InstancePlaced(String instanceId, String function, int memoryMb) implements Event {}
+
+  public record InstanceReleased(String instanceId) implements Event {}
+
+  public record Placement(String instanceId, String function, int memoryMb) {}
+
+  /** Immutable state; event handlers return a new one. */
+  public record State(String member, int capacityMb, Map<String, Placement> placements) {
+    static final State EMPTY = new State("", 0, Map.of());
+
+    public int placedMb() {
+      return placements.values().stream().mapToInt(Placement::memoryMb).sum();
+    }
+
+    State registered(String member, int capacityMb) {
+      return new State(member, capacityMb, placements);
+    }
+
+    State placed(Placement p) {
+      Map<String, Placement> next = new HashMap<>(placements);
+      next.put(p.instanceId(), p);
+      return new State(member, capacityMb, Map.copyOf(next));
+    }
+
+    State released(String instanceId) {
+      Map<String, Placement> next = new HashMap<>(placements);
+      next.remove(instanceId);
+      return new State(member, capacityMb, Map.copyOf(next));
+    }
+  }
+
+  /** Reply to {@link GetState}. */
+  public record NodeView(
+      String nodeId,
+      String member,
+      int capacityMb,
+      int placedMb,
+      List<Placement> placements,
+      boolean registered,
+      Instant lastSeen) {}
+
+  // ---------------------------------------------------------------- behaviour
+
+  private final String nodeId;
+  /** The node's Wavelet as of its last registration: liveness, not persisted. */
+  private ActorRef<Wavelet.Command> wavelet;
+
+  private Instant lastSeen;
+
+  public static Behavior<Command> create(String nodeId) {
+    return new NodeEntity(nodeId);
+  }
+
+  private NodeEntity(String nodeId) {
+    super(
+        PersistenceId.of(TYPE_KEY.name(), nodeId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Register.class, this::onRegister)
+        .onCommand(Place.class, this::onPlace)
+        .onCommand(Release.class, this::onRelease)
+        .onCommand(GetState.class, this::onGetState)
+        .build();
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onRegister(
+      State state, Register register) {
+    wavelet = register.wavelet();
+    lastSeen = Instant.now();
+    if (state.member().equals(register.member()) && state.capacityMb() == register.capacityMb()) {
+      register.wavelet().tell(new Wavelet.Reconcile(state.placements().keySet()));
+      return Effect().none();
+    }
+    return Effect()
+        .persist(new NodeRegistered(register.member(), register.capacityMb()))
+        .thenRun(s -> register.wavelet().tell(new Wavelet.Reconcile(s.placements().keySet())));
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onPlace(
+      State state, Place place) {
+    Wavelet.StartInstance start = place.start();
+    if (wavelet == null) {
+      start.owner()
+          .tell(
+              new Wavelet.InstanceFailed(
+                  start.instanceId(), nodeId, true, "node " + nodeId + " has no live Wavelet"));
+      return Effect().none();
+    }
+    if (state.placements().containsKey(start.instanceId())) {
+      wavelet.tell(start);
+      return Effect().none();
+    }
+    if (state.placedMb() + start.memoryMb() > state.capacityMb()) {
+      start.owner()
+          .tell(
+              new Wavelet.InstanceFailed(
+                  start.instanceId(),
+                  nodeId,
+                  true,
+                  "node " + nodeId + " has " + (state.capacityMb() - state.placedMb())
+                      + " MB left for regular instances"));
+      return Effect().none();
+    }
+    ActorRef<Wavelet.Command> target = wavelet;
+    return Effect()
+        .persist(new InstancePlaced(start.instanceId(), start.function(), start.memoryMb()))
+        .thenRun(s -> target.tell(start));
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onRelease(
+      State state, Release release) {
+    if (!state.placements().containsKey(release.instanceId())) {
+      return Effect().none();
+    }
+    return Effect()
+        .persist(new InstanceReleased(release.instanceId()))
+        .thenRun(
+            s -> {
+              if (wavelet != null) {
+                wavelet.tell(new Wavelet.StopInstance(release.instanceId()));
+              }
+            });
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onGetState(
+      State state, GetState get) {
+    get.replyTo()
+        .tell(
+            new NodeView(
+                nodeId,
+                state.member(),
+                state.capacityMb(),
+                state.placedMb(),
+                List.copyOf(state.placements().values()),
+                wavelet != null,
+                lastSeen));
+    return Effect().none();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(NodeRegistered.class, (s, e) -> s.registered(e.member(), e.capacityMb()))
+        .onEvent(
+            InstancePlaced.class,
+            (s, e) -> s.placed(new Placement(e.instanceId(), e.function(), e.memoryMb())))
+        .onEvent(InstanceReleased.class, (s, e) -> s.released(e.instanceId()))
+        .build();
+  }
+}

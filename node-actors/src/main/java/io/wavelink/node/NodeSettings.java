@@ -1,0 +1,35 @@
+package io.wavelink.node;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Settings of the worker side of a member, read once from {@code wavelink.node}.
+ *
+ * @param nodeId stable identity of this worker node (its NodeEntity id); defaults to host-port
+ * @param capacityMb memory the node offers to instances; a Wavelet refuses instances beyond it
+ * @param sandboxThreads maximum number of invocations executing at once on this node
+ * @param prepareThreads threads that parse and compile modules (instance cold starts)
+ * @param maxOutputBytes largest stdout a function may return
+ * @param registerInterval how often a Wavelet re-registers with its NodeEntity (liveness)
+ */
+public record NodeSettings(
+    String nodeId,
+    int capacityMb,
+    int sandboxThreads,
+    int prepareThreads,
+    int maxOutputBytes,
+    Duration registerInterval) {
+
+  public static NodeSettings create(Config root, String defaultNodeId) {
+    Config c = root.getConfig("wavelink.node");
+    String id = c.getString("id");
+    return new NodeSettings(
+        id.isBlank() ? defaultNodeId : id,
+        c.getInt("capacity-mb"),
+        c.getInt("sandbox-threads"),
+        c.getInt("prepare-threads"),
+        (int) c.getBytes("max-output-size").longValue(),
+        c.getDuration("register-interval"));
+  }
+}

@@ -1,0 +1,93 @@
+package io.wavelink.persistence;
+
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers whether the event journal is reachable now, for the readiness probe and for refusing
+ * deploys (503) while Cassandra is down.
+ *
+ * <p>{@link #check()} runs {@code SELECT release_version FROM system.local} on the driver session
+ * that the journal plugin itself uses (the Pekko Connectors session registry's session for {@code
+ * pekko.persistence.cassandra}), so a true answer means the journal's own connection pool works. It
+ * answers false when Cassandra does not answer within {@code wavelink.persistence.health-check.timeout}
+ * (also while the session is still connecting) or answers with an error; it never fails.
+ *
+ * <p>Changes between reachable and unreachable are logged once each. If the health check creates
+ * the shared session before the journal does, the journal reuses it without running its schema
+ * initialisation; that initialisation does nothing in WaveLink, where autocreate is off.
+ *
+ * <p>Thread-safe. The returned stage may complete on a driver or timer thread: continue with the
+ * {@code *Async} methods and an executor of your own for anything but trivial work.
+ */
+public final class JournalHealth {
+
+  /** The plugin section whose session the journal and the snapshot store share. */
+  static final String PLUGIN_CONFIG_PATH = "pekko.persistence.cassandra";
+
+  static final String QUERY = "SELECT release_version FROM system.local";
+
+  private static final Logger log = LoggerFactory.getLogger(JournalHealth.class);
+
+  private final CassandraSession session;
+  private final Duration timeout;
+  private final AtomicReference<Boolean> lastAnswer = new AtomicReference<>();
+
+  private JournalHealth(CassandraSession session, Duration timeout) {
+    this.session = session;
+    this.timeout = timeout;
+  }
+
+  /** A health check on {@code system}'s journal session, with the configured timeout. */
+  public static JournalHealth create(ClassicActorSystemProvider system) {
+    PersistenceSettings settings =
+        PersistenceSettings.create(system.classicSystem().settings().config());
+    return new JournalHealth(
+        CassandraSessionRegistry.get(system).sessionFor(PLUGIN_CONFIG_PATH),
+        settings.healthCheckTimeout());
+  }
+
+  /** Completes with whether Cassandra answered a query within the timeout; never fails. */
+  public CompletionStage<Boolean> check() {
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    SimpleStatement statement = SimpleStatement.newInstance(QUERY).setTimeout(timeout);
+    session
+        .selectOne(statement)
+        .whenComplete(
+            (row, error) -> {
+              if (error != null) {
+                log.debug("Journal health query failed: {}", error.toString());
+              }
+              answer.complete(error == null && row.isPresent());
+            });
+    return answer
+        .completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .thenApply(this::logChange);
+  }
+
+  /** How long {@link #check()} waits for Cassandra. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  private boolean logChange(boolean reachable) {
+    Boolean previous = lastAnswer.getAndSet(reachable);
+    if (previous == null || previous != reachable) {
+      if (reachable) {
+        log.info("Cassandra journal is reachable");
+      } else {
+        log.warn("Cassandra journal is not reachable (no answer within {})", timeout);
+      }
+    }
+    return reachable;
+  }
+}
