@@ -37,6 +37,64 @@ public final class Autoscaler {
       Duration scaleDownDelay,
       Duration scaleToZeroGrace) {
 
+    /** The knobs a function's spec may override, with their units. */
+    public static final java.util.List<String> KNOBS =
+        java.util.List.of(
+            "targetUtilization",
+            "stableWindowMs",
+            "panicWindowMs",
+            "panicThreshold",
+            "maxScaleUpRate",
+            "maxScaleDownRate",
+            "scaleDownDelayMs",
+            "scaleToZeroGraceMs");
+
+    /** What is wrong with a spec's overrides, in words a user can act on. */
+    public static java.util.List<String> problems(java.util.Map<String, Double> overrides) {
+      java.util.List<String> problems = new java.util.ArrayList<>();
+      overrides.forEach(
+          (k, v) -> {
+            if (!KNOBS.contains(k)) {
+              problems.add("unknown autoscaling knob \"" + k + "\" (known: " + KNOBS + ")");
+            } else if (v == null || v.isNaN() || v.isInfinite()) {
+              problems.add("autoscaling." + k + " must be a number");
+            } else {
+              boolean ok =
+                  switch (k) {
+                    case "targetUtilization" -> v > 0 && v <= 1;
+                    case "stableWindowMs", "panicWindowMs" -> v >= 1000 && v <= 3_600_000;
+                    case "panicThreshold", "maxScaleUpRate", "maxScaleDownRate" -> v >= 1;
+                    default -> v >= 0 && v <= 3_600_000;
+                  };
+              if (!ok) {
+                problems.add("autoscaling." + k + " is out of range: " + v);
+              }
+            }
+          });
+      return problems;
+    }
+
+    /** These settings with a function's overrides applied. */
+    public Settings with(java.util.Map<String, Double> o) {
+      if (o.isEmpty()) {
+        return this;
+      }
+      return new Settings(
+          o.getOrDefault("targetUtilization", targetUtilization),
+          ms(o, "stableWindowMs", stableWindow),
+          ms(o, "panicWindowMs", panicWindow),
+          o.getOrDefault("panicThreshold", panicThreshold),
+          o.getOrDefault("maxScaleUpRate", maxScaleUpRate),
+          o.getOrDefault("maxScaleDownRate", maxScaleDownRate),
+          ms(o, "scaleDownDelayMs", scaleDownDelay),
+          ms(o, "scaleToZeroGraceMs", scaleToZeroGrace));
+    }
+
+    private static Duration ms(java.util.Map<String, Double> o, String key, Duration fallback) {
+      Double v = o.get(key);
+      return v == null ? fallback : Duration.ofMillis(v.longValue());
+    }
+
     public static Settings create(Config c) {
       return new Settings(
           c.getDouble("target-utilization"),

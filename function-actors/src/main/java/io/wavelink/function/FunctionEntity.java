@@ -122,7 +122,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   public record InstanceStatus(
       String instanceId, InstanceKind kind, String state, String nodeId, int inFlight, int concurrency) {}
 
-  /** Counters since this entity started. */
+  /**
+   * Counters since this entity started. Cost: {@code *InstanceMs} is the time instances of each kind
+   * held their node's memory (from the start request to the stop, idle time included), and {@code
+   * *MbMs} the same weighted by the memory they reserved; peaks count instances held at once.
+   */
   public record Stats(
       long regularInvocations,
       long emergencyInvocations,
@@ -132,7 +136,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       long emergencyRetirements,
       long rejected,
       boolean panic,
-      int desiredRegular) {}
+      int desiredRegular,
+      long regularInstanceMs,
+      long emergencyInstanceMs,
+      long regularMbMs,
+      long emergencyMbMs,
+      int peakRegular,
+      int peakEmergency) {}
 
   // internal messages
   private record Loaded(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
@@ -190,6 +200,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     int inFlight;
     long idleSinceMs;
     final Set<String> refusedBy = new HashSet<>();
+    /** when it began to hold (or asked to hold) node memory; -1 while not yet asked */
+    long heldSinceMs = -1;
+    int memoryMb;
 
     Instance(String id, InstanceKind kind, int concurrency, Phase phase, long nowMs) {
       this.id = id;
@@ -245,6 +258,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private long emergencySpawns;
   private long emergencyRetirements;
   private long rejected;
+  private final long[] heldMs = new long[InstanceKind.values().length];
+  private final long[] heldMbMs = new long[InstanceKind.values().length];
+  private final int[] peak = new int[InstanceKind.values().length];
 
   public static Behavior<Command> create(String name, Deps deps) {
     return Behaviors.withStash(
@@ -546,6 +562,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       if (n.nodeId().equals(node.get())) {
         inst.nodeId = n.nodeId();
         inst.wavelet = n.wavelet();
+        hold(inst);
         n.wavelet().tell(startCommand(inst));
         return true;
       }
@@ -669,7 +686,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       if (failed.refused() && inst.phase == Phase.STARTING && startEmergency(inst)) {
         return; // trying the next node
       }
-      instances.remove(inst.id);
+      forget(inst);
       if (!failed.refused()) {
         failQueue(failed.reason());
       }
@@ -770,7 +787,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     if (!persisted.ok()) {
       // the journal did not confirm: forget it; the autoscaler will ask again
-      instances.remove(inst.id);
+      forget(inst);
       getContext().getLog().warn("Journal did not confirm regular instance {} of {}", inst.id, name);
       return this;
     }
@@ -839,6 +856,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void startOn(Instance inst) {
     inst.phase = Phase.STARTING;
+    hold(inst);
     nodeRef(inst.nodeId).tell(new NodeEntity.Place(startCommand(inst)));
   }
 
@@ -858,8 +876,36 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     updateGauges();
   }
 
-  private void finishDraining(Instance inst) {
+  /** Cost accounting: the instance holds node memory from its start request on. */
+  private void hold(Instance inst) {
+    if (inst.heldSinceMs >= 0) {
+      return;
+    }
+    inst.heldSinceMs = now();
+    inst.memoryMb = spec.memoryMb();
+    int held = 0;
+    for (Instance i : instances.values()) {
+      if (i.kind == inst.kind && i.heldSinceMs >= 0) {
+        held++;
+      }
+    }
+    int k = inst.kind.ordinal();
+    peak[k] = Math.max(peak[k], held + (instances.containsKey(inst.id) ? 0 : 1));
+  }
+
+  /** Drops an instance from the view and books the memory time it held. */
+  private void forget(Instance inst) {
     instances.remove(inst.id);
+    if (inst.heldSinceMs >= 0) {
+      long ms = now() - inst.heldSinceMs;
+      heldMs[inst.kind.ordinal()] += ms;
+      heldMbMs[inst.kind.ordinal()] += ms * inst.memoryMb;
+      inst.heldSinceMs = -1;
+    }
+  }
+
+  private void finishDraining(Instance inst) {
+    forget(inst);
     if (inst.kind == InstanceKind.EMERGENCY) {
       if (inst.wavelet != null) {
         inst.wavelet.tell(new Wavelet.StopInstance(inst.id));
@@ -915,7 +961,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     double observed = now > lastTickMs ? levelArea / (now - lastTickMs) : inFlight + queue.size();
     levelArea = 0;
     lastTickMs = now;
-    scaling = Autoscaler.record(settings.autoscaling(), scaling, now, observed);
+    Autoscaler.Settings knobs = settings.autoscaling().with(spec.autoscaling());
+    scaling = Autoscaler.record(knobs, scaling, now, observed);
     int ready = 0;
     for (Instance i : instances.values()) {
       if (i.kind == InstanceKind.REGULAR && i.phase == Phase.READY) {
@@ -924,7 +971,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     Autoscaler.Decision decision =
         Autoscaler.decide(
-            settings.autoscaling(), scaling, now, ready, concurrencyOf(), spec.minScale(), spec.maxScale());
+            knobs, scaling, now, ready, concurrencyOf(), spec.minScale(), spec.maxScale());
     scaling = decision.next();
     panic = decision.panic();
     int target = decision.desired();
@@ -1073,6 +1120,15 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       get.replyTo().tell(new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null));
       return this;
     }
+    long now = now();
+    long[] ms = heldMs.clone();
+    long[] mbMs = heldMbMs.clone();
+    for (Instance i : instances.values()) {
+      if (i.heldSinceMs >= 0) {
+        ms[i.kind.ordinal()] += now - i.heldSinceMs;
+        mbMs[i.kind.ordinal()] += (now - i.heldSinceMs) * i.memoryMb;
+      }
+    }
     List<InstanceStatus> list = new ArrayList<>(instances.size());
     for (Instance i : instances.values()) {
       list.add(
@@ -1098,7 +1154,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                     emergencyRetirements,
                     rejected,
                     panic,
-                    desiredRegular)));
+                    desiredRegular,
+                    ms[InstanceKind.REGULAR.ordinal()],
+                    ms[InstanceKind.EMERGENCY.ordinal()],
+                    mbMs[InstanceKind.REGULAR.ordinal()],
+                    mbMs[InstanceKind.EMERGENCY.ordinal()],
+                    peak[InstanceKind.REGULAR.ordinal()],
+                    peak[InstanceKind.EMERGENCY.ordinal()])));
     return this;
   }
 

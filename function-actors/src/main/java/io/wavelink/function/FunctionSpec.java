@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param controlPlaneMode {@code dual}, {@code sync} or {@code async}; empty: the member's default
  * @param regularTrackDelayMs extra start-up latency added to the regular track (to emulate a
  *     conventional cluster manager); negative: the member's default
+ * @param autoscaling per-function overrides of the autoscaler's knobs, by the names in {@link
+ *     Autoscaler.Settings#KNOBS}; absent knobs take the member's defaults
  */
 public record FunctionSpec(
     String name,
@@ -33,7 +35,8 @@ public record FunctionSpec(
     int maxScale,
     Map<String, String> env,
     String controlPlaneMode,
-    long regularTrackDelayMs) {
+    long regularTrackDelayMs,
+    Map<String, Double> autoscaling) {
 
   public static final String WASM = "wasm";
   public static final int MAX_MEMORY_MB = 4096;
@@ -47,6 +50,7 @@ public record FunctionSpec(
   public FunctionSpec {
     env = env == null ? Map.of() : Map.copyOf(env);
     controlPlaneMode = controlPlaneMode == null ? "" : controlPlaneMode;
+    autoscaling = autoscaling == null ? Map.of() : Map.copyOf(autoscaling);
   }
 
   /** Whether {@code name} may name a function. */
@@ -85,6 +89,7 @@ public record FunctionSpec(
     if (!controlPlaneMode.isEmpty() && !MODES.contains(controlPlaneMode)) {
       problems.add("controlPlaneMode must be one of " + MODES);
     }
+    problems.addAll(Autoscaler.Settings.problems(autoscaling));
     for (String key : env.keySet()) {
       if (key.isEmpty() || key.contains("=")) {
         problems.add("env keys must be non-empty and must not contain '='");
@@ -98,6 +103,6 @@ public record FunctionSpec(
   public FunctionSpec withoutCode() {
     return new FunctionSpec(
         name, runtime, new byte[0], memoryMb, timeoutMs, concurrency, minScale, maxScale, env,
-        controlPlaneMode, regularTrackDelayMs);
+        controlPlaneMode, regularTrackDelayMs, autoscaling);
   }
 }

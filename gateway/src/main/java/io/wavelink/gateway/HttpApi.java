@@ -113,7 +113,8 @@ public final class HttpApi extends AllDirectives {
       Integer maxScale,
       Map<String, String> env,
       String controlPlaneMode,
-      Long regularTrackDelayMs) {}
+      Long regularTrackDelayMs,
+      Map<String, Double> autoscaling) {}
 
   public Route route() {
     return handleExceptions(
@@ -237,7 +238,8 @@ public final class HttpApi extends AllDirectives {
         r.maxScale() == null ? 10 : r.maxScale(),
         r.env(),
         r.controlPlaneMode(),
-        r.regularTrackDelayMs() == null ? -1 : r.regularTrackDelayMs());
+        r.regularTrackDelayMs() == null ? -1 : r.regularTrackDelayMs(),
+        r.autoscaling());
   }
 
   private Route deployed(String name, FunctionEntity.DeployReply reply) {
@@ -305,6 +307,7 @@ public final class HttpApi extends AllDirectives {
     specJson.put("env", spec.env());
     specJson.put("controlPlaneMode", s.mode());
     specJson.put("regularTrackDelayMs", spec.regularTrackDelayMs());
+    specJson.put("autoscaling", spec.autoscaling());
 
     Map<String, Map<String, Integer>> byKind = new LinkedHashMap<>();
     byKind.put("regular", new LinkedHashMap<>());
@@ -330,6 +333,9 @@ public final class HttpApi extends AllDirectives {
     stats.put("rejected", st.rejected());
     stats.put("panic", st.panic());
     stats.put("desiredRegular", st.desiredRegular());
+    stats.put("instanceSeconds", Map.of("regular", st.regularInstanceMs() / 1000.0, "emergency", st.emergencyInstanceMs() / 1000.0));
+    stats.put("mbSeconds", Map.of("regular", st.regularMbMs() / 1000.0, "emergency", st.emergencyMbMs() / 1000.0));
+    stats.put("peakInstances", Map.of("regular", st.peakRegular(), "emergency", st.peakEmergency()));
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", spec.name());

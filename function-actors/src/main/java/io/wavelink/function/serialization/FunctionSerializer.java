@@ -465,6 +465,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         .putAllEnv(s.env())
         .setControlPlaneMode(s.controlPlaneMode())
         .setRegularTrackDelayMs(s.regularTrackDelayMs())
+        .putAllAutoscaling(s.autoscaling())
         .build();
   }
 
@@ -480,7 +481,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         p.getMaxScale(),
         p.getEnvMap(),
         p.getControlPlaneMode(),
-        p.getRegularTrackDelayMs());
+        p.getRegularTrackDelayMs(),
+        p.getAutoscalingMap());
   }
 
   private static FunctionProtos.FunctionStatus functionStatus(FunctionEntity.FunctionStatus m) {
@@ -516,7 +518,13 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               .setEmergencyRetirements(s.emergencyRetirements())
               .setRejected(s.rejected())
               .setPanic(s.panic())
-              .setDesiredRegular(s.desiredRegular()));
+              .setDesiredRegular(s.desiredRegular())
+              .setRegularInstanceMs(s.regularInstanceMs())
+              .setEmergencyInstanceMs(s.emergencyInstanceMs())
+              .setRegularMbMs(s.regularMbMs())
+              .setEmergencyMbMs(s.emergencyMbMs())
+              .setPeakRegular(s.peakRegular())
+              .setPeakEmergency(s.peakEmergency()));
     }
     return b.build();
   }
@@ -546,7 +554,13 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               s.getEmergencyRetirements(),
               s.getRejected(),
               s.getPanic(),
-              s.getDesiredRegular());
+              s.getDesiredRegular(),
+              s.getRegularInstanceMs(),
+              s.getEmergencyInstanceMs(),
+              s.getRegularMbMs(),
+              s.getEmergencyMbMs(),
+              s.getPeakRegular(),
+              s.getPeakEmergency());
     }
     return new FunctionEntity.FunctionStatus(
         p.getFound(),

@@ -93,11 +93,11 @@ class FunctionSerializerTest {
     env.put("EMPTY", "");
     return new FunctionSpec(
         name, FunctionSpec.WASM, new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -128}, 128, 10_000, 4, 1, 10,
-        env, "dual", -1);
+        env, "dual", -1, Map.of("stableWindowMs", 30_000.0, "targetUtilization", 0.5));
   }
 
   private static FunctionSpec minimalSpec() {
-    return new FunctionSpec("min", FunctionSpec.WASM, new byte[0], 1, 1, 1, 0, 1, null, null, 0);
+    return new FunctionSpec("min", FunctionSpec.WASM, new byte[0], 1, 1, 1, 0, 1, null, null, 0, null);
   }
 
   private static FunctionStore.State deployedState() {
@@ -174,7 +174,7 @@ class FunctionSerializerTest {
         List.of(
             new FunctionEntity.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
             new FunctionEntity.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
-    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2);
+    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4);
     roundTrip(
         new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats));
   }

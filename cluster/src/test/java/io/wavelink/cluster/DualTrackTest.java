@@ -1,0 +1,248 @@
+package io.wavelink.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.wavelink.node.sandbox.ExampleFunctions;
+import io.wavelink.persistence.testkit.TestCassandra;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dual-track design, proved on a real member with a real Cassandra: bursts on a cold function
+ * in each mode, the journal left untouched by the emergency track, draining scale-down, and regular
+ * instances that come back after a restart.
+ */
+class DualTrackTest {
+
+  private static WaveLinkMember member;
+  private static Http http;
+
+  static Config config() {
+    return ConfigFactory.parseMap(
+            Map.of(
+                "wavelink.gateway.port", 0,
+                "pekko.remote.artery.canonical.port", 0,
+                "pekko.actor.serialize-messages", "on",
+                "pekko.coordinated-shutdown.exit-jvm", "off",
+                "wavelink.function.tick", "500ms",
+                "wavelink.function.emergency.idle-ttl", "1s",
+                "wavelink.node.capacity-mb", 8192))
+        .withFallback(TestCassandra.config())
+        .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    member = MemberEndToEndTest.startMember(config());
+    http = new Http(member.httpPort());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (member != null) {
+      member.close();
+    }
+  }
+
+  private record Served(int status, String kind, String instance) {}
+
+  private static List<Served> burst(String function, int n, String input) {
+    List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      calls.add(http.invokeAsync(function, input.getBytes(StandardCharsets.UTF_8)));
+    }
+    List<Served> served = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<byte[]>> c : calls) {
+      HttpResponse<byte[]> r = c.join();
+      served.add(
+          new Served(
+              r.statusCode(),
+              r.headers().firstValue("X-WaveLink-Instance-Kind").orElse(""),
+              r.headers().firstValue("X-WaveLink-Instance").orElse("")));
+    }
+    return served;
+  }
+
+  private static JsonNode status(String function) throws Exception {
+    return Http.json(http.get("/v1/functions/" + function).body());
+  }
+
+  private static int count(String function, String kind, String state) throws Exception {
+    JsonNode n = status(function).get("instancesByKind").get(kind).get(state);
+    return n == null ? 0 : n.asInt();
+  }
+
+  private static void deployBusy(String name, String mode, int maxScale) throws Exception {
+    HttpResponse<String> r =
+        http.deploy(
+            name,
+            ExampleFunctions.load("busy"),
+            Map.of("memoryMb", 32, "concurrency", 1, "maxScale", maxScale, "timeoutMs", 60_000, "controlPlaneMode", mode));
+    assertEquals(201, r.statusCode(), r.body());
+  }
+
+  @Test
+  void aBurstInDualModeRunsOnEmergencyInstancesUntilTheRegularTrackDelivers() throws Exception {
+    deployBusy("burst-dual", "dual", 10);
+
+    List<Served> first = burst("burst-dual", 200, "100");
+    assertTrue(first.stream().allMatch(s -> s.status() == 200), "every call of the burst succeeds");
+    long emergency = first.stream().filter(s -> s.kind().equals("emergency")).count();
+    assertTrue(emergency > 0, "the early calls ran on emergency instances");
+    System.out.printf("dual burst of 200: %d on emergency, %d on regular instances%n", emergency, 200 - emergency);
+
+    http.await("the regular track to deliver", () -> count("burst-dual", "regular", "ready") >= 1);
+    int ready = count("burst-dual", "regular", "ready");
+    List<Served> later = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      later.addAll(burst("burst-dual", Math.max(1, Math.min(ready, 4)), "5"));
+    }
+    assertTrue(later.stream().allMatch(s -> s.status() == 200));
+    assertTrue(
+        later.stream().allMatch(s -> s.kind().equals("regular")),
+        "once regular capacity is there, calls run on regular instances: " + later);
+
+    http.await("emergency instances retired", () -> status("burst-dual").get("instancesByKind").get("emergency").size() == 0);
+    JsonNode stats = status("burst-dual").get("stats");
+    assertTrue(stats.get("emergencyRetirements").asLong() >= 1);
+    assertEquals(stats.get("emergencySpawns").asLong(), stats.get("emergencyRetirements").asLong());
+    System.out.println("dual burst stats: " + stats);
+
+    // the emergency track left no trace in the journal, for the function or for any node
+    Set<String> emergencyIds = new HashSet<>();
+    first.stream().filter(s -> s.kind().equals("emergency")).forEach(s -> emergencyIds.add(s.instance()));
+    List<String> persistenceIds = new ArrayList<>(List.of("Function|burst-dual"));
+    for (JsonNode node : Http.json(http.get("/v1/nodes").body()).get("nodes")) {
+      persistenceIds.add("Node|" + node.get("id").asText());
+    }
+    List<String> events = journal(persistenceIds);
+    assertTrue(events.stream().anyMatch(e -> e.contains("RegularInstanceAdded")), "the regular track did persist: " + events);
+    for (String e : events) {
+      for (String id : emergencyIds) {
+        assertFalse(e.contains(id), "emergency instance " + id + " appears in the journal: " + e);
+      }
+      assertFalse(e.contains("-e-"), "an emergency instance appears in the journal: " + e);
+    }
+  }
+
+  @Test
+  void theSameBurstInSyncAndAsyncModesRunsOnRegularInstancesOnly() throws Exception {
+    for (String mode : List.of("sync", "async")) {
+      String name = "burst-" + mode;
+      deployBusy(name, mode, 10);
+      List<Served> served = burst(name, 200, "20");
+      assertTrue(served.stream().allMatch(s -> s.status() == 200), mode + ": every call succeeds");
+      assertTrue(served.stream().allMatch(s -> s.kind().equals("regular")), mode + ": regular instances only");
+      assertEquals(0, status(name).get("stats").get("emergencySpawns").asLong());
+    }
+  }
+
+  @Test
+  void scaleDownDrainsAndNeverFailsAnInvocationInFlight() throws Exception {
+    HttpResponse<String> r =
+        http.deploy(
+            "drain",
+            ExampleFunctions.load("busy"),
+            Map.of(
+                "memoryMb", 32,
+                "maxScale", 4,
+                "timeoutMs", 60_000,
+                "controlPlaneMode", "sync",
+                "autoscaling", Map.of("stableWindowMs", 2000, "panicWindowMs", 1000, "scaleToZeroGraceMs", 1000)));
+    assertEquals(201, r.statusCode(), r.body());
+    List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
+    calls.add(http.invokeAsync("drain", "6000".getBytes(StandardCharsets.UTF_8)));
+    for (int i = 0; i < 3; i++) {
+      calls.add(http.invokeAsync("drain", "200".getBytes(StandardCharsets.UTF_8)));
+    }
+    // while the long call runs, demand drops to 1: the autoscaler drains the idle instances
+    http.await(
+        "a scale-down while a call is in flight",
+        () -> {
+          JsonNode s = status("drain");
+          return s.get("inFlight").asInt() == 1 && s.get("stats").get("desiredRegular").asInt() < 4
+              && count("drain", "regular", "ready") < 4;
+        });
+    for (CompletableFuture<HttpResponse<byte[]>> c : calls) {
+      assertEquals(200, c.join().statusCode());
+    }
+    http.await("scale to zero", () -> status("drain").get("instances").size() == 0);
+  }
+
+  @Test
+  void regularInstancesSurviveAMemberRestart() throws Exception {
+    assertEquals(
+        201,
+        http.deploy("keep", ExampleFunctions.load("echo"), Map.of("minScale", 2, "maxScale", 3)).statusCode());
+    http.await("two regular instances", () -> count("keep", "regular", "ready") == 2);
+    Set<String> before = new HashSet<>(status("keep").get("instances").findValuesAsText("id"));
+
+    member.close();
+    member = MemberEndToEndTest.startMember(config());
+    http = new Http(member.httpPort());
+
+    http.await("regular instances back", () -> count("keep", "regular", "ready") == 2);
+    Set<String> after = new HashSet<>(status("keep").get("instances").findValuesAsText("id"));
+    assertEquals(before, after, "the same regular instances, recovered from the journal");
+    HttpResponse<byte[]> r = http.invoke("keep", "still here".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, r.statusCode());
+    assertEquals("regular", r.headers().firstValue("X-WaveLink-Instance-Kind").orElseThrow());
+    assertEquals("false", r.headers().firstValue("X-WaveLink-Cold-Start").orElseThrow());
+  }
+
+  @Test
+  void metricsCountColdStartsByTrackAndInstancesByKind() throws Exception {
+    deployBusy("metered", "dual", 2);
+    assertTrue(burst("metered", 10, "50").stream().allMatch(s -> s.status() == 200));
+    http.await(
+        "per-function metrics",
+        () -> {
+          String text = http.get("/metrics").body();
+          return text.contains("wavelink_cold_starts_total{")
+              && text.contains("function=\"metered\"")
+              && text.contains("wavelink_instances{")
+              && text.contains("wavelink_emergency_spawns_total{");
+        });
+  }
+
+  /** Every event of these persistence ids, deserialized by the member's own serializers. */
+  private static List<String> journal(List<String> persistenceIds) {
+    var serialization = SerializationExtension.get(Adapter.toClassic(member.system()));
+    List<String> events = new ArrayList<>();
+    try (CqlSession session = TestCassandra.newSession()) {
+      for (String pid : persistenceIds) {
+        for (Row row :
+            session.execute(
+                "SELECT ser_id, ser_manifest, event FROM wavelink.messages WHERE persistence_id = ? AND partition_nr = 0",
+                pid)) {
+          ByteBuffer buffer = row.getByteBuffer("event");
+          byte[] bytes = new byte[buffer.remaining()];
+          buffer.get(bytes);
+          Object event =
+              serialization.deserialize(bytes, row.getInt("ser_id"), row.getString("ser_manifest")).get();
+          events.add(event.getClass().getSimpleName() + ":" + event);
+        }
+      }
+    }
+    return events;
+  }
+}
