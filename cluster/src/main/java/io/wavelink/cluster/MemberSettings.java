@@ -10,8 +10,9 @@ import java.util.Set;
  * @param roles any of {@code gateway} (HTTP API), {@code control} (function and node shards),
  *     {@code worker} (a Wavelet and its sandboxes)
  * @param directoryRefresh how often the member's node view polls the Wavelets
+ * @param forgetDownAfter how long a node that left or died stays in the node view (as down)
  */
-public record MemberSettings(Set<String> roles, Duration directoryRefresh) {
+public record MemberSettings(Set<String> roles, Duration directoryRefresh, Duration forgetDownAfter) {
 
   public static final String GATEWAY = "gateway";
   public static final String CONTROL = "control";
@@ -20,7 +21,9 @@ public record MemberSettings(Set<String> roles, Duration directoryRefresh) {
   public static MemberSettings create(Config root) {
     Config c = root.getConfig("wavelink.cluster");
     return new MemberSettings(
-        Set.copyOf(root.getStringList("pekko.cluster.roles")), c.getDuration("directory-refresh"));
+        Set.copyOf(root.getStringList("pekko.cluster.roles")),
+        c.getDuration("directory-refresh"),
+        c.getDuration("forget-down-after"));
   }
 
   public boolean has(String role) {

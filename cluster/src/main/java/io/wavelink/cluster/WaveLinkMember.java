@@ -86,7 +86,7 @@ public final class WaveLinkMember implements AutoCloseable {
     FunctionSettings functionSettings = FunctionSettings.create(config);
 
     NodeDirectory directory = new NodeDirectory();
-    system.systemActorOf(directory.behavior(member.directoryRefresh()), "node-directory", org.apache.pekko.actor.typed.Props.empty());
+    system.systemActorOf(directory.behavior(member.directoryRefresh(), member.forgetDownAfter()), "node-directory", org.apache.pekko.actor.typed.Props.empty());
 
     // every member initialises the shard regions: members without the control role get proxies
     NodeEntity.init(sharding, MemberSettings.CONTROL);
@@ -126,6 +126,8 @@ public final class WaveLinkMember implements AutoCloseable {
               .bind(api.route())
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
+      // on SIGTERM: stop accepting connections, let requests in progress finish (after the Wavelet drained)
+      binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       log.info("WaveLink gateway listening on http://{}:{}", gateway.host(), binding.localAddress().getPort());
     }
     if (member.has(MemberSettings.CONTROL)) {
@@ -133,6 +135,36 @@ public final class WaveLinkMember implements AutoCloseable {
       FunctionCatalog.ref(sharding).tell(new FunctionCatalog.ListNames(system.ignoreRef()));
     }
     return new WaveLinkMember(system, binding, runtime, sandboxPool, preparePool);
+  }
+
+  /**
+   * The list-valued settings that environment variables carry as comma-separated strings:
+   * WAVELINK_ROLES (gateway,control,worker) and WAVELINK_SEED_NODES (pekko://wavelink@host:port,...).
+   */
+  static Config fromEnvironment(java.util.Map<String, String> env) {
+    java.util.Map<String, Object> values = new java.util.HashMap<>();
+    String roles = env.get("WAVELINK_ROLES");
+    if (roles != null && !roles.isBlank()) {
+      java.util.List<String> list = splitList(roles);
+      for (String r : list) {
+        if (!java.util.List.of(MemberSettings.GATEWAY, MemberSettings.CONTROL, MemberSettings.WORKER).contains(r)) {
+          throw new IllegalArgumentException("WAVELINK_ROLES: unknown role '" + r + "' (gateway, control, worker)");
+        }
+      }
+      values.put("pekko.cluster.roles", list);
+    }
+    String seeds = env.get("WAVELINK_SEED_NODES");
+    if (seeds != null && !seeds.isBlank()) {
+      values.put("pekko.cluster.seed-nodes", splitList(seeds));
+    }
+    return ConfigFactory.parseMap(values);
+  }
+
+  private static java.util.List<String> splitList(String value) {
+    return java.util.Arrays.stream(value.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .toList();
   }
 
   private static CompletionStage<Boolean> ready(ActorSystem<?> system, JournalHealth journal) {
@@ -211,7 +243,11 @@ public final class WaveLinkMember implements AutoCloseable {
         System.exit(2);
       }
     }
-    Config config = ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+    Config config =
+        ConfigFactory.load(
+            overrides
+                .withFallback(fromEnvironment(System.getenv()))
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
     WaveLinkMember member;
     try {
       member = start(config);

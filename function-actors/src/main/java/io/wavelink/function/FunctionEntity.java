@@ -117,7 +117,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       List<InstanceStatus> instances,
       int inFlight,
       int queued,
-      Stats stats) {}
+      Stats stats,
+      String member) {}
 
   public record InstanceStatus(
       String instanceId, InstanceKind kind, String state, String nodeId, int inFlight, int concurrency) {}
@@ -154,6 +155,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       implements Command, NoSerializationVerificationNeeded {}
 
   private record RegularPersisted(String instanceId, boolean ok) implements Command, NoSerializationVerificationNeeded {}
+
+  private record RegularRemoved(String instanceId, boolean ok)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private record RegularAssigned(String instanceId, String nodeId, boolean ok) implements Command, NoSerializationVerificationNeeded {}
 
@@ -203,6 +207,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     /** when it began to hold (or asked to hold) node memory; -1 while not yet asked */
     long heldSinceMs = -1;
     int memoryMb;
+    /** when it last entered STARTING; a start that never answers is given up after a while */
+    long startingSinceMs = -1;
 
     Instance(String id, InstanceKind kind, int concurrency, Phase phase, long nowMs) {
       this.id = id;
@@ -238,6 +244,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private long version;
   private final Map<String, Instance> instances = new LinkedHashMap<>();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  /** Regular instances let go of whose removal the journal has not confirmed yet. */
+  private final Set<String> pendingRemovals = new HashSet<>();
   /** Invocations that arrived before the store had loaded; answered 503 if loading fails. */
   private final List<Invoke> loadingInvokes = new ArrayList<>();
   private long queuedBytes;
@@ -402,6 +410,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(Get.class, this::onGet)
         .onMessage(RegularPersisted.class, this::onRegularPersisted)
         .onMessage(RegularAssigned.class, this::onRegularAssigned)
+        .onMessage(RegularRemoved.class, this::onRegularRemoved)
         .onMessage(PlaceNow.class, this::onPlaceNow)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
@@ -562,6 +571,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       if (n.nodeId().equals(node.get())) {
         inst.nodeId = n.nodeId();
         inst.wavelet = n.wavelet();
+        inst.startingSinceMs = now();
         hold(inst);
         n.wavelet().tell(startCommand(inst));
         return true;
@@ -780,14 +790,39 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return n;
   }
 
+  /**
+   * Removes a regular instance from the desired state in the journal. If the journal does not
+   * confirm (Cassandra down), the removal is retried at every tick until it does, so that the
+   * journal never keeps an instance this entity has let go of.
+   */
+  private void removeFromStore(String id) {
+    pendingRemovals.add(id);
+    getContext()
+        .ask(
+            FunctionStore.Done.class,
+            store,
+            settings.storeTimeout(),
+            replyTo -> new FunctionStore.RemoveRegular(id, replyTo),
+            (done, error) -> new RegularRemoved(id, error == null));
+  }
+
+  private Behavior<Command> onRegularRemoved(RegularRemoved removed) {
+    if (removed.ok()) {
+      pendingRemovals.remove(removed.instanceId());
+    }
+    return this;
+  }
+
   private Behavior<Command> onRegularPersisted(RegularPersisted persisted) {
     Instance inst = instances.get(persisted.instanceId());
     if (inst == null || inst.phase != Phase.PERSISTING) {
       return this;
     }
     if (!persisted.ok()) {
-      // the journal did not confirm: forget it; the autoscaler will ask again
+      // the journal did not confirm in time: forget it (the autoscaler will ask again), and make
+      // sure it is not left in the journal in case the write did land after all
       forget(inst);
+      removeFromStore(inst.id);
       getContext().getLog().warn("Journal did not confirm regular instance {} of {}", inst.id, name);
       return this;
     }
@@ -856,6 +891,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void startOn(Instance inst) {
     inst.phase = Phase.STARTING;
+    inst.startingSinceMs = now();
     hold(inst);
     nodeRef(inst.nodeId).tell(new NodeEntity.Place(startCommand(inst)));
   }
@@ -916,13 +952,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       String id = inst.id;
       String nodeId = inst.nodeId;
       // out of the desired state first, then off the node (which stops the sandbox)
-      getContext()
-          .ask(
-              FunctionStore.Done.class,
-              store,
-              settings.storeTimeout(),
-              replyTo -> new FunctionStore.RemoveRegular(id, replyTo),
-              (done, error) -> Ignored.INSTANCE);
+      removeFromStore(id);
       if (!nodeId.isEmpty()) {
         nodeRef(nodeId).tell(new NodeEntity.Release(id));
       }
@@ -980,6 +1010,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       int needed = (int) Math.ceil((double) (inFlight + queue.size()) / concurrencyOf());
       target = Math.max(target, Math.min(spec.maxScale(), needed));
     }
+    checkNodes(now);
+    for (String id : List.copyOf(pendingRemovals)) {
+      removeFromStore(id); // journal writes that failed earlier (Cassandra was down)
+    }
     scaleRegular(target);
     // retry placement of regular instances that found no node
     for (Instance i : List.copyOf(instances.values())) {
@@ -1002,6 +1036,61 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       spawnEmergencies();
     }
     return this;
+  }
+
+  /**
+   * Compares the instances with the member's node view. Instances on a node that is leaving are
+   * retired (they finish what they run) and replaced; instances on an unreachable or departed node
+   * are lost: emergency ones are dropped, regular ones are removed from the desired state and
+   * replaced through the regular track. Their invocations in flight will not be answered by that
+   * node; the gateway retries them once when the member is removed. A start that has not answered
+   * within the start timeout is given up the same way.
+   */
+  private void checkNodes(long now) {
+    NodeDirectory.View view = deps.directory().view();
+    long startTimeout = settings.startTimeout().toMillis();
+    boolean replace = false;
+    for (Instance i : List.copyOf(instances.values())) {
+      if (i.phase == Phase.PERSISTING || i.phase == Phase.UNPLACED || i.nodeId.isEmpty()) {
+        continue;
+      }
+      if (i.phase == Phase.STARTING && i.startingSinceMs >= 0 && now - i.startingSinceMs > startTimeout) {
+        getContext().getLog().warn("Instance {} of {} did not start on {} within {} ms", i.id, name, i.nodeId, startTimeout);
+        lose(i);
+        replace = true;
+        continue;
+      }
+      NodeDirectory.Node node = view.initialized() ? view.node(i.nodeId) : null;
+      if (node == null || node.up()) {
+        continue; // unknown nodes are left to the NodeEntity, which refuses without a live Wavelet
+      }
+      if (node.state().equals(NodeDirectory.LEAVING)) {
+        if (i.phase != Phase.DRAINING) {
+          getContext().getLog().info("Node {} is leaving: replacing instance {} of {}", i.nodeId, i.id, name);
+          retire(i);
+          replace = true;
+        }
+      } else {
+        getContext().getLog().info("Node {} is {}: instance {} of {} is lost", i.nodeId, node.state(), i.id, name);
+        lose(i);
+        replace = true;
+      }
+    }
+    if (replace && spec != null) {
+      scaleRegular(desiredRegular);
+    }
+  }
+
+  private void lose(Instance inst) {
+    levelChanged();
+    inFlight = Math.max(0, inFlight - inst.inFlight);
+    inst.inFlight = 0;
+    if (inst.kind == InstanceKind.REGULAR) {
+      finishDraining(inst); // out of the journal's desired state and off its node
+    } else {
+      forget(inst);
+      updateGauges();
+    }
   }
 
   /** Integrates the concurrency level (in flight + queued) over time, for the autoscaler. */
@@ -1117,7 +1206,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Behavior<Command> onGet(Get get) {
     if (spec == null) {
-      get.replyTo().tell(new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null));
+      get.replyTo().tell(new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
       return this;
     }
     long now = now();
@@ -1160,7 +1249,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                     mbMs[InstanceKind.REGULAR.ordinal()],
                     mbMs[InstanceKind.EMERGENCY.ordinal()],
                     peak[InstanceKind.REGULAR.ordinal()],
-                    peak[InstanceKind.EMERGENCY.ordinal()])));
+                    peak[InstanceKind.EMERGENCY.ordinal()]),
+                getContext().getSystem().address().toString()));
     return this;
   }
 

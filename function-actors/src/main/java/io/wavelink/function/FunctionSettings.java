@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param emergencyIdleTtl an idle emergency instance is retired after this
  * @param emergencyMemoryMbCap emergency instances reserve at most this much memory
  * @param storeTimeout how long a deploy or delete waits for the journal before 503
+ * @param startTimeout an instance that has not reported ready by then is given up and replaced
  * @param placement placement policy name
  * @param autoscaling the autoscaler's knobs
  */
@@ -29,6 +30,7 @@ public record FunctionSettings(
     int emergencyBudget,
     Duration emergencyIdleTtl,
     Duration storeTimeout,
+    Duration startTimeout,
     String placement,
     Autoscaler.Settings autoscaling) {
 
@@ -49,6 +51,7 @@ public record FunctionSettings(
         c.getInt("emergency.budget"),
         c.getDuration("emergency.idle-ttl"),
         c.getDuration("store-timeout"),
+        c.getDuration("start-timeout"),
         c.getString("placement"),
         Autoscaler.Settings.create(c.getConfig("autoscaling")));
   }

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionSpec;
+import io.wavelink.gateway.internal.PendingInvocations;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.sandbox.InvalidModuleException;
@@ -74,6 +79,7 @@ public final class HttpApi extends AllDirectives {
   private final Supplier<CompletionStage<Boolean>> journalReachable;
   private final Supplier<String> metrics;
   private final Executor executor;
+  private final PendingInvocations pending;
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -100,6 +106,29 @@ public final class HttpApi extends AllDirectives {
     this.journalReachable = journalReachable;
     this.metrics = metrics;
     this.executor = system.executionContext();
+    this.pending =
+        new PendingInvocations(
+            (function, input) ->
+                function(function).ask(r -> new FunctionEntity.Invoke(input, r), settings.invokeTimeout()),
+            executor);
+    system.systemActorOf(retryOnMemberRemoved(pending), "gateway-retries-" + System.identityHashCode(this), org.apache.pekko.actor.typed.Props.empty());
+  }
+
+  /** When a member is removed, invocations that may have died with it are sent once more. */
+  private static org.apache.pekko.actor.typed.Behavior<ClusterEvent.MemberRemoved> retryOnMemberRemoved(
+      PendingInvocations pending) {
+    return Behaviors.setup(
+        ctx -> {
+          Cluster.get(ctx.getSystem())
+              .subscriptions()
+              .tell(Subscribe.create(ctx.getSelf(), ClusterEvent.MemberRemoved.class));
+          return Behaviors.receiveMessage(
+              removed -> {
+                int n = pending.retryPending();
+                ctx.getLog().info("Member {} removed: {} pending invocations sent once more", removed.member().address(), n);
+                return Behaviors.same();
+              });
+        });
   }
 
   /** The deploy request body; absent fields take their defaults. */
@@ -340,6 +369,7 @@ public final class HttpApi extends AllDirectives {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", spec.name());
     out.put("version", s.version());
+    out.put("member", s.member());
     out.put("spec", specJson);
     out.put("instancesByKind", byKind);
     out.put("instances", instances);
@@ -379,9 +409,7 @@ public final class HttpApi extends AllDirectives {
                 Unmarshaller.entityToByteArray(),
                 input -> {
                   long started = System.nanoTime();
-                  CompletionStage<InvocationReply> reply =
-                      function(name).ask(r -> new FunctionEntity.Invoke(input, r), settings.invokeTimeout());
-                  return onSuccess(reply, r -> invoked(name, r, started));
+                  return onSuccess(pending.invoke(name, input), r -> invoked(name, r, started));
                 }));
   }
 
@@ -442,7 +470,7 @@ public final class HttpApi extends AllDirectives {
     for (NodeDirectory.Node n : directory.view().nodes()) {
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("id", n.nodeId());
-      node.put("status", "up");
+      node.put("status", n.state());
       node.put("wavelet", n.wavelet().path().toString());
       if (n.status() != null) {
         node.put("member", n.status().member());

@@ -114,14 +114,32 @@ public final class NodeEntity
   private Instant lastSeen;
 
   public static Behavior<Command> create(String nodeId) {
-    return new NodeEntity(nodeId);
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> new NodeEntity(ctx, nodeId));
   }
 
-  private NodeEntity(String nodeId) {
+  private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+
+  private NodeEntity(org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context, String nodeId) {
     super(
         PersistenceId.of(TYPE_KEY.name(), nodeId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.nodeId = nodeId;
+    this.context = context;
+  }
+
+  /** The Wavelet is watched: when its member goes, the node has no live Wavelet until it registers again. */
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            org.apache.pekko.actor.typed.Terminated.class,
+            (state, terminated) -> {
+              if (terminated.getRef().equals(wavelet)) {
+                context.getLog().info("Wavelet of node {} terminated", nodeId);
+                wavelet = null;
+              }
+            })
+        .build();
   }
 
   @Override
@@ -147,6 +165,12 @@ public final class NodeEntity
 
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onRegister(
       State state, Register register) {
+    if (!register.wavelet().equals(wavelet)) {
+      if (wavelet != null) {
+        context.unwatch(wavelet);
+      }
+      context.watch(register.wavelet());
+    }
     wavelet = register.wavelet();
     lastSeen = Instant.now();
     if (state.member().equals(register.member()) && state.capacityMb() == register.capacityMb()) {

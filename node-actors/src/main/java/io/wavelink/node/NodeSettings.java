@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param prepareThreads threads that parse and compile modules (instance cold starts)
  * @param maxOutputBytes largest stdout a function may return
  * @param registerInterval how often a Wavelet re-registers with its NodeEntity (liveness)
+ * @param drainQuietPeriod on a graceful leave, how long the node must have been reported draining
+ *     (so that functions stopped routing to it) before it may finish
+ * @param drainTimeout the most a graceful leave waits for in-flight invocations
  */
 public record NodeSettings(
     String nodeId,
@@ -19,7 +22,9 @@ public record NodeSettings(
     int sandboxThreads,
     int prepareThreads,
     int maxOutputBytes,
-    Duration registerInterval) {
+    Duration registerInterval,
+    Duration drainQuietPeriod,
+    Duration drainTimeout) {
 
   public static NodeSettings create(Config root, String defaultNodeId) {
     Config c = root.getConfig("wavelink.node");
@@ -30,6 +35,8 @@ public record NodeSettings(
         c.getInt("sandbox-threads"),
         c.getInt("prepare-threads"),
         (int) c.getBytes("max-output-size").longValue(),
-        c.getDuration("register-interval"));
+        c.getDuration("register-interval"),
+        c.getDuration("drain.quiet-period"),
+        c.getDuration("drain.timeout"));
   }
 }

@@ -107,6 +107,14 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     INSTANCE
   }
 
+  /** From this member's CoordinatedShutdown: stop taking instances, answer once idle. */
+  private record Drain(ActorRef<org.apache.pekko.Done> replyTo)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private enum DrainTick implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
   /** What a Wavelet tells an instance's owner. */
   public sealed interface InstanceEvent {}
 
@@ -129,7 +137,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int capacityMb,
       int allocatedMb,
       int inFlight,
-      List<InstanceInfo> instances) {}
+      List<InstanceInfo> instances,
+      boolean draining) {}
 
   public record InstanceInfo(
       String instanceId,
@@ -166,6 +175,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private final Map<String, Sandbox> sandboxes = new HashMap<>();
   private int allocatedMb;
   private int inFlight;
+  private final TimerScheduler<Command> timers;
+  private boolean draining;
+  private long drainingSinceNanos;
+  private final List<ActorRef<org.apache.pekko.Done>> drained = new ArrayList<>();
 
   /**
    * @param sharding to register with this node's NodeEntity; {@code null} in tests that drive the
@@ -199,6 +212,16 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     this.preparePool = preparePool;
     this.sharding = sharding;
     this.modules = new ModuleCache(runtime, preparePool);
+    this.timers = timers;
+    ActorRef<Command> self = context.getSelf();
+    org.apache.pekko.actor.typed.ActorSystem<?> system = context.getSystem();
+    org.apache.pekko.actor.CoordinatedShutdown.get(system)
+        .addTask(
+            org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "wavelet-drain-" + settings.nodeId(),
+            () ->
+                org.apache.pekko.actor.typed.javadsl.AskPattern.<Command, org.apache.pekko.Done>ask(
+                    self, Drain::new, settings.drainTimeout(), system.scheduler()));
     context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     if (sharding != null) {
       register();
@@ -218,6 +241,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessageEquals(RegisterTick.INSTANCE, this::onRegisterTick)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessageEquals(DrainTick.INSTANCE, this::onDrainTick)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -228,6 +253,11 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       if (existing.ready() && !existing.stopping) {
         start.owner().tell(ready(existing, 0L));
       }
+      return this;
+    }
+    if (draining) {
+      start.owner()
+          .tell(new InstanceFailed(start.instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + " is leaving"));
       return this;
     }
     if (allocatedMb + start.memoryMb() > settings.capacityMb()) {
@@ -459,7 +489,35 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                 settings.capacityMb(),
                 allocatedMb,
                 inFlight,
-                infos));
+                infos,
+                draining));
+    return this;
+  }
+
+  /**
+   * Graceful leave: the node reports itself draining (the NodeDirectory shows it as leaving, so no
+   * function places or routes new work here and regular instances are replaced elsewhere); the
+   * shutdown continues once nothing has run here for a quiet period.
+   */
+  private Behavior<Command> onDrain(Drain drain) {
+    if (!draining) {
+      draining = true;
+      drainingSinceNanos = System.nanoTime();
+      getContext().getLog().info("Wavelet of node {} draining: {} invocations in flight", settings.nodeId(), inFlight);
+      timers.startTimerWithFixedDelay(DrainTick.INSTANCE, Duration.ofMillis(200));
+    }
+    drained.add(drain.replyTo());
+    return this;
+  }
+
+  private Behavior<Command> onDrainTick() {
+    boolean quiet = System.nanoTime() - drainingSinceNanos >= settings.drainQuietPeriod().toNanos();
+    if (quiet && inFlight == 0) {
+      getContext().getLog().info("Wavelet of node {} drained", settings.nodeId());
+      drained.forEach(r -> r.tell(org.apache.pekko.Done.getInstance()));
+      drained.clear();
+      timers.cancel(DrainTick.INSTANCE);
+    }
     return this;
   }
 

@@ -13,7 +13,7 @@ class PlacementTest {
 
   private static NodeDirectory.Node node(String id, int capacity, int allocated) {
     return new NodeDirectory.Node(
-        id, null, new Wavelet.NodeStatus(id, "m", capacity, allocated, 0, List.of()));
+        id, null, new Wavelet.NodeStatus(id, "m", capacity, allocated, 0, List.of(), false), NodeDirectory.UP);
   }
 
   @Test

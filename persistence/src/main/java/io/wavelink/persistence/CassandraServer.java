@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #main} runs it in the foreground for scripts: {@code java -cp ...
- * io.wavelink.persistence.CassandraServer --dir data/cassandra --port 9042} starts the node, applies
- * {@link Schema}, prints {@code CASSANDRA READY host:port} and stops the node on SIGTERM or Ctrl-C.
+ * io.wavelink.persistence.CassandraServer --dir data/cassandra --port 9042} starts the node,
+ * applies {@link Schema}, prints {@code CASSANDRA READY host:port} and stops the node on SIGTERM or
+ * Ctrl-C.
  *
  * <p>Thread-safe.
  */
@@ -75,7 +76,8 @@ public final class CassandraServer implements AutoCloseable {
   /**
    * Where and how to run the node.
    *
-   * @param classpathFile the file listing Cassandra's jars (from {@code persistence/cassandra-server})
+   * @param classpathFile the file listing Cassandra's jars (from {@code
+   *     persistence/cassandra-server})
    * @param baseDir the directory for configuration, data, commit log and logs; created if absent
    * @param host the address Cassandra listens on (CQL and internode)
    * @param nativePort the CQL port clients connect to
@@ -120,8 +122,8 @@ public final class CassandraServer implements AutoCloseable {
     }
 
     /**
-     * The default ports (9042, 7000, 7199) on 127.0.0.1 with a 384 MiB heap, and the classpath
-     * file found by {@link #locateClasspathFile()}.
+     * The default ports (9042, 7000, 7199) on 127.0.0.1 with a 384 MiB heap, and the classpath file
+     * found by {@link #locateClasspathFile()}.
      *
      * @throws IllegalStateException if the classpath file cannot be found
      */
@@ -189,8 +191,9 @@ public final class CassandraServer implements AutoCloseable {
   }
 
   /**
-   * Finds Cassandra's classpath file: the system property {@code wavelink.cassandra.classpath-file},
-   * else the environment variable {@code WAVELINK_CASSANDRA_CLASSPATH}, else {@code
+   * Finds Cassandra's classpath file: the system property {@code
+   * wavelink.cassandra.classpath-file}, else the environment variable {@code
+   * WAVELINK_CASSANDRA_CLASSPATH}, else {@code
    * persistence/cassandra-server/target/cassandra.classpath} under the working directory or one of
    * its parents.
    *
@@ -203,8 +206,8 @@ public final class CassandraServer implements AutoCloseable {
   /**
    * Launches the node and returns without waiting for it to be ready (see {@link #awaitReady}).
    *
-   * @throws IllegalStateException if a port is taken, a Cassandra from an earlier run still runs on
-   *     the base directory, or the classpath file is missing or stale
+   * @throws IllegalStateException if a port is taken, a Cassandra (e.g. left by an earlier run)
+   *     still runs on the base directory, or the classpath file is missing or stale
    * @throws IOException if the base directory cannot be written or the JVM cannot be launched
    */
   public static CassandraServer start(Settings settings) throws IOException {
@@ -213,13 +216,12 @@ public final class CassandraServer implements AutoCloseable {
         .ifPresent(
             p -> {
               throw new IllegalStateException(
-                  "A Cassandra from an earlier run still runs on "
+                  "A Cassandra already runs on "
                       + layout.baseDir()
                       + " (pid "
                       + p.pid()
-                      + "); stop it first (kill "
-                      + p.pid()
-                      + ")");
+                      + ", perhaps left by an earlier run); stop it first: kill "
+                      + p.pid());
             });
     checkPortsFree(settings);
     CassandraClasspath classpath = CassandraClasspath.read(settings.classpathFile());
@@ -321,7 +323,8 @@ public final class CassandraServer implements AutoCloseable {
       } else {
         process.destroy();
         if (!awaitExitQuietly(gracePeriod)) {
-          log.warn("Cassandra (pid {}) did not stop within {}; killing it", process.pid(), gracePeriod);
+          log.warn(
+              "Cassandra (pid {}) did not stop within {}; killing it", process.pid(), gracePeriod);
           process.destroyForcibly();
         }
       }

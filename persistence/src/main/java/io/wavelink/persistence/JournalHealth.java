@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #check()} runs {@code SELECT release_version FROM system.local} on the driver session
  * that the journal plugin itself uses (the Pekko Connectors session registry's session for {@code
  * pekko.persistence.cassandra}), so a true answer means the journal's own connection pool works. It
- * answers false when Cassandra does not answer within {@code wavelink.persistence.health-check.timeout}
- * (also while the session is still connecting) or answers with an error; it never fails.
+ * answers false when Cassandra does not answer within {@code
+ * wavelink.persistence.health-check.timeout} (also while the session is still connecting) or
+ * answers with an error; it never fails.
  *
  * <p>Changes between reachable and unreachable are logged once each. If the health check creates
  * the shared session before the journal does, the journal reuses it without running its schema

@@ -12,9 +12,9 @@ import java.util.Objects;
 /**
  * The {@code wavelink.persistence} section of the configuration, read once.
  *
- * <p>{@code contact-points} may be a list ({@code ["a:9042", "b:9042"]}) or a comma-separated string
- * (what the {@code WAVELINK_CASSANDRA_CONTACT_POINTS} environment variable gives). Every entry is
- * {@code host:port}; the port is required.
+ * <p>{@code contact-points} may be a list ({@code ["a:9042", "b:9042"]}) or a comma-separated
+ * string (what the {@code WAVELINK_CASSANDRA_CONTACT_POINTS} environment variable gives). Every
+ * entry is {@code host:port}; the port is required.
  *
  * @param contactPoints Cassandra nodes as {@code host:port}, never empty
  * @param localDatacenter the data center the driver sends requests to
@@ -56,8 +56,8 @@ public record PersistenceSettings(
   }
 
   /**
-   * Parses one {@code host:port} (IPv6 hosts in brackets: {@code [::1]:9042}) into an address
-   * whose host name is resolved now.
+   * Parses one {@code host:port} (IPv6 hosts in brackets: {@code [::1]:9042}) into an address whose
+   * host name is resolved now.
    *
    * @throws IllegalArgumentException if the port is missing or not a number
    */

@@ -53,7 +53,9 @@ public final class Schema {
 
   private Schema() {}
 
-  /** The CQL statements of {@value #RESOURCE}, in order, without comments or trailing semicolons. */
+  /**
+   * The CQL statements of {@value #RESOURCE}, in order, without comments or trailing semicolons.
+   */
   public static List<String> statements() {
     return STATEMENTS;
   }

@@ -27,7 +27,8 @@ class CassandraServerStartTest {
           settings(fakeClasspath()).withFreePorts().withNativePort(taken.getLocalPort());
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> CassandraServer.start(settings));
-      assertTrue(e.getMessage().contains("CQL native port " + taken.getLocalPort()), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("CQL native port " + taken.getLocalPort()), e.getMessage());
       assertTrue(e.getMessage().contains("already in use"), e.getMessage());
     }
   }
@@ -50,8 +51,10 @@ class CassandraServerStartTest {
   void explainsHowToBuildAMissingClasspathFile() {
     CassandraServer.Settings settings = settings(dir.resolve("absent.classpath"));
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> CassandraServer.start(settings.withFreePorts()));
-    assertTrue(e.getMessage().contains("./mvnw -pl persistence/cassandra-server install"), e.getMessage());
+        assertThrows(
+            IllegalStateException.class, () -> CassandraServer.start(settings.withFreePorts()));
+    assertTrue(
+        e.getMessage().contains("./mvnw -pl persistence/cassandra-server install"), e.getMessage());
   }
 
   /** A classpath whose jamm "jar" is an empty file: the child JVM exits at once. */

@@ -77,7 +77,8 @@ class CassandraServerTest {
           new KeyspaceAndTableStatements(
               system,
               "pekko.persistence.cassandra",
-              PluginSettings.apply(system, system.settings().config().getConfig("pekko.persistence.cassandra")));
+              PluginSettings.apply(
+                  system, system.settings().config().getConfig("pekko.persistence.cassandra")));
       List<String> cql = new ArrayList<>();
       cql.add(statements.createJournalKeyspaceStatement());
       cql.addAll(statements.getCreateJournalTablesStatements());

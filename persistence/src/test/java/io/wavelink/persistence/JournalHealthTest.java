@@ -16,8 +16,7 @@ class JournalHealthTest {
   @Test
   void reachableWhenCassandraAnswers() throws Exception {
     ActorTestKit testKit =
-        ActorTestKit.create(
-            "health-up", TestCassandra.config().withFallback(ConfigFactory.load()));
+        ActorTestKit.create("health-up", TestCassandra.config().withFallback(ConfigFactory.load()));
     try {
       JournalHealth health = JournalHealth.create(testKit.system());
       assertTrue(health.check().toCompletableFuture().get(30, TimeUnit.SECONDS));

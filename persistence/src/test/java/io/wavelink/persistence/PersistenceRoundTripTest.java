@@ -63,7 +63,9 @@ class PersistenceRoundTripTest {
           .onCommand(
               Append.class,
               (state, append) ->
-                  Effect().persist(append.entry()).thenReply(append.replyTo(), s -> Done.getInstance()))
+                  Effect()
+                      .persist(append.entry())
+                      .thenReply(append.replyTo(), s -> Done.getInstance()))
           .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), state))
           .build();
     }
@@ -111,7 +113,9 @@ class PersistenceRoundTripTest {
               .size());
       assertFalse(
           session
-              .execute("SELECT sequence_nr FROM wavelink_snapshot.snapshots WHERE persistence_id = ?", id)
+              .execute(
+                  "SELECT sequence_nr FROM wavelink_snapshot.snapshots WHERE persistence_id = ?",
+                  id)
               .all()
               .isEmpty());
     }

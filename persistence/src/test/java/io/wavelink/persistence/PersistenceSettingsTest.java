@@ -18,7 +18,8 @@ class PersistenceSettingsTest {
     assertEquals(List.of("127.0.0.1:9042"), settings.contactPoints());
     assertEquals("datacenter1", settings.localDatacenter());
     assertEquals(Duration.ofSeconds(1), settings.healthCheckTimeout());
-    assertEquals(List.of(new InetSocketAddress("127.0.0.1", 9042)), settings.contactPointAddresses());
+    assertEquals(
+        List.of(new InetSocketAddress("127.0.0.1", 9042)), settings.contactPointAddresses());
   }
 
   @Test
@@ -49,17 +50,21 @@ class PersistenceSettingsTest {
   void referenceConfWiresTheCassandraPlugins() {
     Config config = ConfigFactory.load();
     assertEquals(
-        "pekko.persistence.cassandra.journal", config.getString("pekko.persistence.journal.plugin"));
+        "pekko.persistence.cassandra.journal",
+        config.getString("pekko.persistence.journal.plugin"));
     assertEquals(
         "pekko.persistence.cassandra.snapshot",
         config.getString("pekko.persistence.snapshot-store.plugin"));
-    assertEquals(Schema.JOURNAL_KEYSPACE, config.getString("pekko.persistence.cassandra.journal.keyspace"));
     assertEquals(
-        Schema.SNAPSHOT_KEYSPACE, config.getString("pekko.persistence.cassandra.snapshot.keyspace"));
+        Schema.JOURNAL_KEYSPACE, config.getString("pekko.persistence.cassandra.journal.keyspace"));
+    assertEquals(
+        Schema.SNAPSHOT_KEYSPACE,
+        config.getString("pekko.persistence.cassandra.snapshot.keyspace"));
     assertEquals(false, config.getBoolean("pekko.persistence.cassandra.journal.tables-autocreate"));
     assertEquals(false, config.getBoolean("pekko.persistence.cassandra.events-by-tag.enabled"));
     assertEquals(
-        List.of("127.0.0.1:9042"), config.getStringList("datastax-java-driver.basic.contact-points"));
+        List.of("127.0.0.1:9042"),
+        config.getStringList("datastax-java-driver.basic.contact-points"));
     assertEquals(
         "datacenter1",
         config.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));

@@ -11,7 +11,8 @@ class SchemaTest {
   @Test
   void splitsTheScriptIntoIdempotentStatements() {
     List<String> statements = Schema.statements();
-    assertEquals(2 + Schema.JOURNAL_TABLES.size() + Schema.SNAPSHOT_TABLES.size(), statements.size());
+    assertEquals(
+        2 + Schema.JOURNAL_TABLES.size() + Schema.SNAPSHOT_TABLES.size(), statements.size());
     statements.forEach(
         s -> assertTrue(s.matches("(?s)CREATE (KEYSPACE|TABLE) IF NOT EXISTS .*"), s));
     assertTrue(statements.get(0).startsWith("CREATE KEYSPACE IF NOT EXISTS wavelink\n"));

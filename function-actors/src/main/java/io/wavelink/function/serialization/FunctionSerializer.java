@@ -489,6 +489,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     FunctionProtos.FunctionStatus.Builder b =
         FunctionProtos.FunctionStatus.newBuilder()
             .setFound(m.found())
+            .setMember(m.member())
             .setVersion(m.version())
             .setMode(m.mode())
             .setInFlight(m.inFlight())
@@ -570,7 +571,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         List.copyOf(instances),
         p.getInFlight(),
         p.getQueued(),
-        stats);
+        stats,
+        p.getMember());
   }
 
   private static FunctionProtos.StoreState storeState(FunctionStore.State m) {

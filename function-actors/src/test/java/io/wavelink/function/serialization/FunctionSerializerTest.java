@@ -176,13 +176,13 @@ class FunctionSerializerTest {
             new FunctionEntity.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
     FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4);
     roundTrip(
-        new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats));
+        new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552"));
   }
 
   @Test
   void functionStatusNotFound() throws Exception {
     FunctionEntity.FunctionStatus notFound =
-        new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null);
+        new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, "");
     FunctionEntity.FunctionStatus back = (FunctionEntity.FunctionStatus) roundTrip(notFound);
     assertEquals(notFound, back);
     assertNull(back.spec());
@@ -333,7 +333,7 @@ class FunctionSerializerTest {
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));
-    expected.put("FS", new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null));
+    expected.put("FS", new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
     expected.put("SD", new FunctionStore.Deploy(minimalSpec(), 0, ref()));
     expected.put("SX", new FunctionStore.Delete(ref()));
     expected.put("SA", new FunctionStore.AddRegular("i", ref()));

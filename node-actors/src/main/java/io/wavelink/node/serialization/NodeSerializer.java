@@ -313,7 +313,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
             .setMember(m.member())
             .setCapacityMb(m.capacityMb())
             .setAllocatedMb(m.allocatedMb())
-            .setInFlight(m.inFlight());
+            .setInFlight(m.inFlight())
+            .setDraining(m.draining());
     for (Wavelet.InstanceInfo i : m.instances()) {
       b.addInstances(
           NodeProtos.InstanceInfo.newBuilder()
@@ -347,7 +348,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getCapacityMb(),
         p.getAllocatedMb(),
         p.getInFlight(),
-        List.copyOf(instances));
+        List.copyOf(instances),
+        p.getDraining());
   }
 
   private static NodeProtos.InvocationReply invocationReply(InvocationReply m) {

@@ -167,8 +167,8 @@ class NodeSerializerTest {
         List.of(
             new Wavelet.InstanceInfo("echo-r-1", "echo", 2, InstanceKind.REGULAR, 128, 3, true),
             new Wavelet.InstanceInfo("echo-e-1", "echo", 2, InstanceKind.EMERGENCY, 128, 0, false));
-    assertRoundTrip(new Wavelet.NodeStatus("node-1", "pekko://wavelink@10.0.0.1:7355", 4096, 256, 3, infos));
-    assertRoundTrip(new Wavelet.NodeStatus("node-2", "", 0, 0, 0, new ArrayList<>()));
+    assertRoundTrip(new Wavelet.NodeStatus("node-1", "pekko://wavelink@10.0.0.1:7355", 4096, 256, 3, infos, true));
+    assertRoundTrip(new Wavelet.NodeStatus("node-2", "", 0, 0, 0, new ArrayList<>(), false));
   }
 
   // ---------------------------------------------------------------- InvocationReply
@@ -306,7 +306,7 @@ class NodeSerializerTest {
     expected.put("WR", new Wavelet.InstanceReady("i", InstanceKind.REGULAR, "n", wavelet, 0));
     expected.put("WF", new Wavelet.InstanceFailed("i", "n", true, "r"));
     expected.put("WD", new Wavelet.InvocationFinished("i"));
-    expected.put("WN", new Wavelet.NodeStatus("n", "m", 0, 0, 0, List.of()));
+    expected.put("WN", new Wavelet.NodeStatus("n", "m", 0, 0, 0, List.of(), false));
     expected.put("IR", InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE, "m"));
     expected.put("NR", new NodeEntity.Register("m", 0, wavelet));
     expected.put("NP", new NodeEntity.Place(start));

@@ -103,7 +103,8 @@ public record CassandraClasspath(Path file, List<Path> entries, Path jammJar) {
             .map(Path::of)
             .toList();
     if (entries.isEmpty()) {
-      throw new IllegalStateException("Cassandra's classpath file " + file + " is empty; " + BUILD_HINT);
+      throw new IllegalStateException(
+          "Cassandra's classpath file " + file + " is empty; " + BUILD_HINT);
     }
     List<Path> missing = entries.stream().filter(p -> !Files.exists(p)).toList();
     if (!missing.isEmpty()) {
@@ -131,7 +132,12 @@ public record CassandraClasspath(Path file, List<Path> entries, Path jammJar) {
   private static Path existing(Path file, String source) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException(
-          "Cassandra's classpath file " + file + " (from " + source + ") does not exist; " + BUILD_HINT);
+          "Cassandra's classpath file "
+              + file
+              + " (from "
+              + source
+              + ") does not exist; "
+              + BUILD_HINT);
     }
     return file;
   }

@@ -2,6 +2,7 @@ package io.wavelink.persistence.internal;
 
 import io.wavelink.persistence.CassandraServer;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** Parses the command line of {@link CassandraServer#main}. */
@@ -10,9 +11,20 @@ public final class LauncherArguments {
   /** Printed when the arguments are wrong. */
   public static final String USAGE =
       "usage: java -cp ... io.wavelink.persistence.CassandraServer [--dir DIR] [--port N]"
-          + " [--storage-port N] [--jmx-port N] [--host HOST] [--heap SIZE] [--classpath-file FILE]\n"
+          + " [--storage-port N] [--jmx-port N] [--host HOST] [--heap SIZE] [--classpath-file"
+          + " FILE]\n"
           + "  defaults: --dir data/cassandra --port 9042 --storage-port 7000 --jmx-port 7199"
           + " --host 127.0.0.1 --heap 384m";
+
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "--dir",
+          "--classpath-file",
+          "--host",
+          "--port",
+          "--storage-port",
+          "--jmx-port",
+          "--heap");
 
   private LauncherArguments() {}
 
@@ -32,9 +44,11 @@ public final class LauncherArguments {
     String heap = CassandraServer.Settings.DEFAULT_HEAP;
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
+      if (!OPTIONS.contains(option)) {
+        throw new IllegalArgumentException("unknown option " + option);
+      }
       if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(
-            option.startsWith("--") ? option + " needs a value" : "unexpected argument " + option);
+        throw new IllegalArgumentException(option + " needs a value");
       }
       String value = args[++i];
       switch (option) {

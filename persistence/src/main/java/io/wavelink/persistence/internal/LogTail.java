@@ -30,7 +30,8 @@ public final class LogTail {
       raf.seek(length - size);
       raf.readFully(bytes);
       List<String> all = Arrays.asList(new String(bytes, StandardCharsets.UTF_8).split("\\R"));
-      return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+      return String.join(
+          System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(cannot read " + file + ": " + e + ")";
     }

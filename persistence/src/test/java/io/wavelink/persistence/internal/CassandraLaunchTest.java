@@ -16,7 +16,13 @@ class CassandraLaunchTest {
 
   private CassandraServer.Settings settings() {
     return new CassandraServer.Settings(
-        dir.resolve("cassandra.classpath"), dir.resolve("it's here"), "127.0.0.1", 19042, 17000, 17199, "384m");
+        dir.resolve("cassandra.classpath"),
+        dir.resolve("it's here"),
+        "127.0.0.1",
+        19042,
+        17000,
+        17199,
+        "384m");
   }
 
   @Test
@@ -28,7 +34,8 @@ class CassandraLaunchTest {
     assertTrue(yaml.contains("- seeds: '127.0.0.1:17000'\n"));
     assertTrue(yaml.contains("commitlog_sync_period: 10000ms\n"));
     assertTrue(yaml.contains("memtable_heap_space: 64MiB\n"));
-    assertTrue(yaml.contains("  - '" + layout.dataDir().toString().replace("'", "''") + "'\n"), yaml);
+    assertTrue(
+        yaml.contains("  - '" + layout.dataDir().toString().replace("'", "''") + "'\n"), yaml);
   }
 
   @Test

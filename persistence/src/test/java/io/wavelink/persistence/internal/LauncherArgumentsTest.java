@@ -26,8 +26,18 @@ class LauncherArgumentsTest {
     CassandraServer.Settings settings =
         LauncherArguments.parse(
             new String[] {
-              "--dir", "/var/lib/wl", "--port", "9142", "--storage-port", "7100", "--jmx-port", "7299",
-              "--heap", "512m", "--classpath-file", "/x.classpath"
+              "--dir",
+              "/var/lib/wl",
+              "--port",
+              "9142",
+              "--storage-port",
+              "7100",
+              "--jmx-port",
+              "7299",
+              "--heap",
+              "512m",
+              "--classpath-file",
+              "/x.classpath"
             },
             () -> {
               throw new AssertionError("not needed");

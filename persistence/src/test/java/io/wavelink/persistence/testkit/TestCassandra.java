@@ -3,6 +3,9 @@ package io.wavelink.persistence.testkit;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import io.wavelink.persistence.CassandraServer;
 import io.wavelink.persistence.Schema;
 import io.wavelink.persistence.internal.CassandraLayout;
@@ -16,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,17 +94,21 @@ public final class TestCassandra {
    * and request timeouts generous enough for a busy build machine. Starts Cassandra on first use.
    */
   public static Config config() {
-    List<String> contactPoints = List.of(contactPoint());
-    return ConfigFactory.parseMap(
-        Map.of(
-            "wavelink.persistence.cassandra.contact-points", contactPoints,
-            "wavelink.persistence.cassandra.local-datacenter", localDatacenter(),
-            "datastax-java-driver.basic.contact-points", contactPoints,
-            "datastax-java-driver.basic.load-balancing-policy.local-datacenter", localDatacenter(),
-            "datastax-java-driver.basic.request.timeout", "10s",
-            "pekko.persistence.journal.plugin", "pekko.persistence.cassandra.journal",
-            "pekko.persistence.snapshot-store.plugin", "pekko.persistence.cassandra.snapshot"),
-        "TestCassandra");
+    String contactPoints =
+        ConfigValueFactory.fromIterable(List.of(contactPoint()))
+            .render(ConfigRenderOptions.concise());
+    String datacenter = ConfigValueFactory.fromAnyRef(localDatacenter()).render();
+    return ConfigFactory.parseString(
+        String.join(
+            "\n",
+            "wavelink.persistence.cassandra.contact-points = " + contactPoints,
+            "wavelink.persistence.cassandra.local-datacenter = " + datacenter,
+            "datastax-java-driver.basic.contact-points = " + contactPoints,
+            "datastax-java-driver.basic.load-balancing-policy.local-datacenter = " + datacenter,
+            "datastax-java-driver.basic.request.timeout = 10s",
+            "pekko.persistence.journal.plugin = \"pekko.persistence.cassandra.journal\"",
+            "pekko.persistence.snapshot-store.plugin = \"pekko.persistence.cassandra.snapshot\""),
+        ConfigParseOptions.defaults().setOriginDescription("TestCassandra"));
   }
 
   /** A new driver session to the test Cassandra, for assertions on stored rows; close it. */
@@ -144,8 +150,7 @@ public final class TestCassandra {
   }
 
   private static CassandraServer launch(Path baseDir) {
-    CassandraServer.Settings settings =
-        CassandraServer.Settings.defaults(baseDir).withFreePorts();
+    CassandraServer.Settings settings = CassandraServer.Settings.defaults(baseDir).withFreePorts();
     try {
       CassandraServer server = CassandraServer.start(settings);
       Runtime.getRuntime()
