@@ -106,8 +106,9 @@ public final class WaveLinkMember implements AutoCloseable {
           org.apache.pekko.actor.typed.Props.empty());
     }
 
-    ServerBinding binding = null;
-    if (member.has(MemberSettings.GATEWAY)) {
+    // every member serves HTTP: the full API with the gateway role, else health, metrics and nodes
+    ServerBinding binding;
+    {
       GatewaySettings gateway = GatewaySettings.create(config);
       JournalHealth journal = JournalHealth.create(system);
       HttpApi api =
@@ -123,7 +124,7 @@ public final class WaveLinkMember implements AutoCloseable {
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())
-              .bind(api.route())
+              .bind(member.has(MemberSettings.GATEWAY) ? api.route() : api.managementRoute())
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       // on SIGTERM: stop accepting connections, let requests in progress finish (after the Wavelet drained)
@@ -192,9 +193,9 @@ public final class WaveLinkMember implements AutoCloseable {
     return system;
   }
 
-  /** The bound HTTP port, or -1 without the gateway role. */
+  /** The bound HTTP port (the full API with the gateway role, health and metrics otherwise). */
   public int httpPort() {
-    return binding == null ? -1 : binding.localAddress().getPort();
+    return binding.localAddress().getPort();
   }
 
   /** Leaves the cluster and stops, waiting up to a minute. */

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param maxDeployBytes largest deploy request (413 beyond)
  * @param invokeTimeout how long the gateway waits for any invocation's answer
  * @param controlTimeout how long deploy, delete and status calls wait
+ * @param retryDelay after a member is removed, how long before pending invocations are sent again
  */
 public record GatewaySettings(
     String host,
@@ -19,7 +20,8 @@ public record GatewaySettings(
     long maxInvokeBytes,
     long maxDeployBytes,
     Duration invokeTimeout,
-    Duration controlTimeout) {
+    Duration controlTimeout,
+    Duration retryDelay) {
 
   public static GatewaySettings create(Config root) {
     Config c = root.getConfig("wavelink.gateway");
@@ -29,10 +31,11 @@ public record GatewaySettings(
         c.getBytes("max-invoke-size"),
         c.getBytes("max-deploy-size"),
         c.getDuration("invoke-timeout"),
-        c.getDuration("control-timeout"));
+        c.getDuration("control-timeout"),
+        c.getDuration("retry-after-member-removed"));
   }
 
   public GatewaySettings withPort(int newPort) {
-    return new GatewaySettings(host, newPort, maxInvokeBytes, maxDeployBytes, invokeTimeout, controlTimeout);
+    return new GatewaySettings(host, newPort, maxInvokeBytes, maxDeployBytes, invokeTimeout, controlTimeout, retryDelay);
   }
 }

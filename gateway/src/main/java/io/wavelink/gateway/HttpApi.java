@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import kamon.Kamon;
 import kamon.metric.MeasurementUnit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -111,23 +112,43 @@ public final class HttpApi extends AllDirectives {
             (function, input) ->
                 function(function).ask(r -> new FunctionEntity.Invoke(input, r), settings.invokeTimeout()),
             executor);
-    system.systemActorOf(retryOnMemberRemoved(pending), "gateway-retries-" + System.identityHashCode(this), org.apache.pekko.actor.typed.Props.empty());
+    system.systemActorOf(
+        retryOnMemberRemoved(pending, settings.retryDelay()),
+        "gateway-retries-" + System.identityHashCode(this),
+        org.apache.pekko.actor.typed.Props.empty());
   }
 
-  /** When a member is removed, invocations that may have died with it are sent once more. */
-  private static org.apache.pekko.actor.typed.Behavior<ClusterEvent.MemberRemoved> retryOnMemberRemoved(
-      PendingInvocations pending) {
-    return Behaviors.setup(
+  /**
+   * When a member is removed, invocations that may have died with it are sent once more, after
+   * {@code delay}: by then Cluster Sharding has forgotten the removed member's shard homes, so the
+   * retry is buffered until the shard lives elsewhere instead of following the first attempt into
+   * the void.
+   */
+  private static org.apache.pekko.actor.typed.Behavior<Object> retryOnMemberRemoved(
+      PendingInvocations pending, java.time.Duration delay) {
+    return Behaviors.<Object>setup(
         ctx -> {
+          ActorRef<ClusterEvent.MemberRemoved> self = ctx.getSelf().narrow();
           Cluster.get(ctx.getSystem())
               .subscriptions()
-              .tell(Subscribe.create(ctx.getSelf(), ClusterEvent.MemberRemoved.class));
-          return Behaviors.receiveMessage(
-              removed -> {
-                int n = pending.retryPending();
-                ctx.getLog().info("Member {} removed: {} pending invocations sent once more", removed.member().address(), n);
-                return Behaviors.same();
-              });
+              .tell(Subscribe.create(self, ClusterEvent.MemberRemoved.class));
+          return Behaviors.withTimers(
+              timers ->
+                  Behaviors.receive(Object.class)
+                      .onMessage(
+                          ClusterEvent.MemberRemoved.class,
+                          removed -> {
+                            timers.startSingleTimer(removed.member().address(), removed.member().address(), delay);
+                            return Behaviors.same();
+                          })
+                      .onMessage(
+                          org.apache.pekko.actor.Address.class,
+                          address -> {
+                            int n = pending.retryPending();
+                            ctx.getLog().info("Member {} removed: {} pending invocations sent once more", address, n);
+                            return Behaviors.same();
+                          })
+                      .build());
         });
   }
 
@@ -145,6 +166,7 @@ public final class HttpApi extends AllDirectives {
       Long regularTrackDelayMs,
       Map<String, Double> autoscaling) {}
 
+  /** The full API: functions, nodes, metrics and health. For members with the gateway role. */
   public Route route() {
     return handleExceptions(
         exceptions(),
@@ -159,6 +181,29 @@ public final class HttpApi extends AllDirectives {
                                 concat(
                                     pathPrefix("functions", this::functionRoutes),
                                     path("nodes", () -> get(this::listNodes)))),
+                        path("metrics", () -> get(this::metricsRoute)),
+                        pathPrefix(
+                            "health",
+                            () ->
+                                concat(
+                                    path("live", () -> get(() -> completeJson(StatusCodes.OK, Map.of("status", "live")))),
+                                    path("ready", () -> get(this::ready)))))));
+  }
+
+  /**
+   * What every member serves, whatever its roles: health, metrics (each member's own Kamon
+   * instruments: function metrics live on the member hosting the function's entity) and its view
+   * of the nodes.
+   */
+  public Route managementRoute() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    concat(
+                        path(PathMatchers.segment("v1").slash("nodes"), () -> get(this::listNodes)),
                         path("metrics", () -> get(this::metricsRoute)),
                         pathPrefix(
                             "health",
