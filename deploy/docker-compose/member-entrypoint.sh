@@ -68,7 +68,8 @@ echo "member-entrypoint: pekko://wavelink@${WAVELINK_CLUSTER_HOST}:${port}" \
   "cassandra=${WAVELINK_CASSANDRA_CONTACT_POINTS:-<default>}"
 
 # JAVA_OPTS is split into words on purpose (several flags in one variable)
+# WaveLink's own jars first: their reference.conf must win over the Pekko defaults they override
 # shellcheck disable=SC2086
 exec java ${JAVA_OPTS:-} \
-  -cp "$WAVELINK_HOME/wavelink-cluster.jar:$WAVELINK_HOME/lib/*" \
+  -cp "$WAVELINK_HOME/wavelink-cluster.jar:$(ls "$WAVELINK_HOME"/lib/wavelink-*.jar | tr '\n' ':')$WAVELINK_HOME/lib/*" \
   io.wavelink.cluster.WaveLinkMember "$@"

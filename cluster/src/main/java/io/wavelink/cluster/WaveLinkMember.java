@@ -92,6 +92,7 @@ public final class WaveLinkMember implements AutoCloseable {
     NodeEntity.init(sharding, MemberSettings.CONTROL);
     FunctionCatalog.init(sharding, MemberSettings.CONTROL);
     FunctionEntity.init(
+        system,
         sharding,
         new FunctionEntity.Deps(functionSettings, directory, sharding, System::currentTimeMillis),
         MemberSettings.CONTROL);
@@ -230,7 +231,13 @@ public final class WaveLinkMember implements AutoCloseable {
         Path dir = Path.of(args[++i]);
         int port = Integer.parseInt(System.getenv().getOrDefault("WAVELINK_CASSANDRA_PORT", "9042"));
         System.out.println("Starting embedded Cassandra (data in " + dir.toAbsolutePath() + ", CQL port " + port + ") ...");
-        cassandra = CassandraServer.start(CassandraServer.Settings.defaults(dir).withNativePort(port));
+        java.util.Map<String, String> env = System.getenv();
+        cassandra =
+            CassandraServer.start(
+                CassandraServer.Settings.defaults(dir)
+                    .withNativePort(port)
+                    .withStoragePort(Integer.parseInt(env.getOrDefault("WAVELINK_CASSANDRA_STORAGE_PORT", "7000")))
+                    .withJmxPort(Integer.parseInt(env.getOrDefault("WAVELINK_CASSANDRA_JMX_PORT", "7199"))));
         CassandraServer started = cassandra;
         Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "cassandra-stop"));
         cassandra.awaitReady(Duration.ofMinutes(3));

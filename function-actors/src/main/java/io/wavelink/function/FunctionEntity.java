@@ -28,6 +28,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -72,9 +74,18 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   public record Deps(
       FunctionSettings settings, NodeDirectory directory, ClusterSharding sharding, LongSupplier clockMs) {}
 
-  /** Starts the shard region, or a proxy on members without {@code role}. */
-  public static void init(ClusterSharding sharding, Deps deps, String role) {
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), deps)).withRole(role));
+  /**
+   * Starts the shard region, or a proxy on members without {@code role}. Entities are remembered
+   * (Distributed Data, in memory): when a shard moves, after a member left or died or to rebalance,
+   * its functions start again at once on their new member, restore their regular instances from the
+   * journal, and do not wait for their next invocation. After a restart of the whole cluster the
+   * {@link FunctionCatalog} wakes them instead.
+   */
+  public static void init(ActorSystem<?> system, ClusterSharding sharding, Deps deps, String role) {
+    sharding.init(
+        Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), deps, ctx.getShard()))
+            .withRole(role)
+            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }
 
   // ---------------------------------------------------------------- protocol
@@ -231,6 +242,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private final String name;
   private final Deps deps;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final FunctionSettings settings;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
@@ -271,13 +283,19 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final int[] peak = new int[InstanceKind.values().length];
 
   public static Behavior<Command> create(String name, Deps deps) {
+    return create(name, deps, null);
+  }
+
+  /** @param shard to passivate a deleted function once its instances are gone; null in tests */
+  public static Behavior<Command> create(
+      String name, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(
         10_000,
         stash ->
             Behaviors.setup(
                 ctx ->
                     Behaviors.withTimers(
-                        timers -> new FunctionEntity(ctx, timers, stash, name, deps).loading())));
+                        timers -> new FunctionEntity(ctx, timers, stash, name, deps, shard).loading())));
   }
 
   private FunctionEntity(
@@ -285,8 +303,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       TimerScheduler<Command> timers,
       StashBuffer<Command> stash,
       String name,
-      Deps deps) {
+      Deps deps,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(context);
+    this.shard = shard;
     this.name = name;
     this.deps = deps;
     this.settings = deps.settings();
@@ -912,6 +932,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     updateGauges();
   }
 
+  /** A deleted function whose instances are all gone leaves its shard (and the remembered set). */
+  private void passivateIfGone() {
+    if (spec == null && instances.isEmpty() && queue.isEmpty() && shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+  }
+
   /** Cost accounting: the instance holds node memory from its start request on. */
   private void hold(Instance inst) {
     if (inst.heldSinceMs >= 0) {
@@ -942,6 +969,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void finishDraining(Instance inst) {
     forget(inst);
+    passivateIfGone();
     if (inst.kind == InstanceKind.EMERGENCY) {
       if (inst.wavelet != null) {
         inst.wavelet.tell(new Wavelet.StopInstance(inst.id));
@@ -1201,6 +1229,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     FunctionCatalog.ref(deps.sharding())
         .tell(new FunctionCatalog.Unregister(name, getContext().getSystem().ignoreRef()));
     msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
+    passivateIfGone();
     return this;
   }
 
