@@ -70,6 +70,7 @@ public final class WaveLinkMember implements AutoCloseable {
 
   /** Starts a member and waits until its HTTP API (if it has the gateway role) is bound. */
   public static WaveLinkMember start(Config config) throws Exception {
+    checkConfigurationOrder(config);
     if (kamonStarted.compareAndSet(false, true)) {
       Kamon.init(config);
     }
@@ -167,6 +168,29 @@ public final class WaveLinkMember implements AutoCloseable {
         .map(String::trim)
         .filter(s -> !s.isEmpty())
         .toList();
+  }
+
+  /**
+   * WaveLink's modules override some of Pekko's defaults in their reference.conf; Typesafe Config
+   * lets the first reference.conf on the classpath win, so WaveLink's jars must come before Pekko's
+   * (bin/wavelink and the images order them). Fail at once, with the fix, rather than misbehave.
+   */
+  static void checkConfigurationOrder(Config config) {
+    java.util.List<String> wrong = new java.util.ArrayList<>();
+    if (!"pekko.persistence.cassandra.journal".equals(config.getString("pekko.persistence.journal.plugin"))) {
+      wrong.add("pekko.persistence.journal.plugin");
+    }
+    if (!"none".equals(config.getString("pekko.cluster.sharding.passivation.strategy"))) {
+      wrong.add("pekko.cluster.sharding.passivation.strategy");
+    }
+    if (config.getBytes("pekko.http.server.parsing.max-content-length") < config.getBytes("wavelink.gateway.max-deploy-size")) {
+      wrong.add("pekko.http.server.parsing.max-content-length");
+    }
+    if (!wrong.isEmpty()) {
+      throw new IllegalStateException(
+          "WaveLink's defaults for " + wrong + " were overridden by Pekko's: put WaveLink's jars"
+              + " (wavelink-*.jar) before the Pekko jars on the classpath, or set these keys in application.conf");
+    }
   }
 
   private static CompletionStage<Boolean> ready(ActorSystem<?> system, JournalHealth journal) {
