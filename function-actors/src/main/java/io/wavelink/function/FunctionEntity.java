@@ -1093,7 +1093,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         continue; // unknown nodes are left to the NodeEntity, which refuses without a live Wavelet
       }
       if (node.state().equals(NodeDirectory.LEAVING)) {
-        if (i.phase != Phase.DRAINING) {
+        // replace only if there is somewhere else to go: when the last node leaves (a single
+        // member stopping), the instance stays in the desired state and comes back with it
+        boolean elsewhere = false;
+        for (NodeDirectory.Node n : view.nodes()) {
+          elsewhere |= n.up() && !n.nodeId().equals(i.nodeId);
+        }
+        if (elsewhere && i.phase != Phase.DRAINING) {
           getContext().getLog().info("Node {} is leaving: replacing instance {} of {}", i.nodeId, i.id, name);
           retire(i);
           replace = true;
