@@ -40,8 +40,13 @@ public final class FunctionCatalog
     sharding.init(
         Entity.of(
                 TYPE_KEY,
-                ctx -> Behaviors.<Command>setup(actorCtx -> new FunctionCatalog(actorCtx, sharding)))
+                ctx -> create(sharding))
             .withRole(role));
+  }
+
+  /** @param sharding to wake the functions after recovery; null in tests of the catalog alone */
+  public static org.apache.pekko.actor.typed.Behavior<Command> create(ClusterSharding sharding) {
+    return Behaviors.<Command>setup(actorCtx -> new FunctionCatalog(actorCtx, sharding));
   }
 
   public static EntityRef<Command> ref(ClusterSharding sharding) {
@@ -150,7 +155,7 @@ public final class FunctionCatalog
             RecoveryCompleted.instance(),
             state -> {
               context.getLog().info("Catalog recovered {} functions; waking them", state.names().size());
-              for (String name : state.names()) {
+              for (String name : sharding == null ? java.util.Set.<String>of() : state.names()) {
                 sharding.entityRefFor(FunctionEntity.TYPE_KEY, name).tell(FunctionEntity.Wake.INSTANCE);
               }
             })

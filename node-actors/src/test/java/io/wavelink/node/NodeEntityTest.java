@@ -1,0 +1,111 @@
+package io.wavelink.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A node's persisted placements, its refusals, and what it tells its Wavelet. */
+@ExtendWith(TestKitJUnit5Extension.class)
+class NodeEntityTest {
+
+  @JUnit5TestKit
+  public ActorTestKit testKit =
+      new JUnit5TestKitBuilder()
+          .withCustomConfig(EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()))
+          .build();
+
+  private EventSourcedBehaviorTestKit<NodeEntity.Command, NodeEntity.Event, NodeEntity.State> node;
+  private TestProbe<Wavelet.Command> wavelet;
+  private TestProbe<Wavelet.InstanceEvent> owner;
+
+  @BeforeEach
+  void setUp() {
+    node = EventSourcedBehaviorTestKit.create(testKit.system(), NodeEntity.create("node-a"));
+    wavelet = testKit.createTestProbe();
+    owner = testKit.createTestProbe();
+  }
+
+  private Wavelet.StartInstance start(String id, int memoryMb) {
+    return new Wavelet.StartInstance(
+        id, "f", 1, InstanceKind.REGULAR, new byte[] {1}, memoryMb, 2, Map.of(), owner.getRef());
+  }
+
+  private void register(int capacity) {
+    node.runCommand(new NodeEntity.Register("pekko://wavelink@h:1", capacity, wavelet.getRef()));
+    wavelet.expectMessageClass(Wavelet.Reconcile.class);
+  }
+
+  @Test
+  void registrationPersistsCapacityOnceAndReconciles() {
+    var first = node.runCommand(new NodeEntity.Register("pekko://wavelink@h:1", 1024, wavelet.getRef()));
+    assertEquals(new NodeEntity.NodeRegistered("pekko://wavelink@h:1", 1024), first.event());
+    assertEquals(Set.of(), wavelet.expectMessageClass(Wavelet.Reconcile.class).assignedRegular());
+    var again = node.runCommand(new NodeEntity.Register("pekko://wavelink@h:1", 1024, wavelet.getRef()));
+    assertTrue(again.hasNoEvents(), "a heartbeat is not an event");
+    wavelet.expectMessageClass(Wavelet.Reconcile.class);
+  }
+
+  @Test
+  void aPlacementIsPersistedBeforeTheWaveletStartsIt() {
+    register(1024);
+    var placed = node.runCommand(new NodeEntity.Place(start("f-r-1", 256)));
+    assertEquals(new NodeEntity.InstancePlaced("f-r-1", "f", 256), placed.event());
+    assertEquals("f-r-1", wavelet.expectMessageClass(Wavelet.StartInstance.class).instanceId());
+    assertEquals(256, placed.state().placedMb());
+
+    var idempotent = node.runCommand(new NodeEntity.Place(start("f-r-1", 256)));
+    assertTrue(idempotent.hasNoEvents());
+    wavelet.expectMessageClass(Wavelet.StartInstance.class);
+  }
+
+  @Test
+  void aFullNodeOrOneWithoutAWaveletRefuses() {
+    node.runCommand(new NodeEntity.Place(start("f-r-1", 256)));
+    Wavelet.InstanceFailed noWavelet = (Wavelet.InstanceFailed) owner.receiveMessage();
+    assertTrue(noWavelet.refused());
+
+    register(300);
+    node.runCommand(new NodeEntity.Place(start("f-r-2", 256)));
+    wavelet.expectMessageClass(Wavelet.StartInstance.class);
+    var full = node.runCommand(new NodeEntity.Place(start("f-r-3", 256)));
+    assertTrue(full.hasNoEvents());
+    Wavelet.InstanceFailed refused = (Wavelet.InstanceFailed) owner.receiveMessage();
+    assertTrue(refused.refused() && refused.reason().contains("MB left"), refused.reason());
+  }
+
+  @Test
+  void releaseIsPersistedAndStopsTheSandbox() {
+    register(1024);
+    node.runCommand(new NodeEntity.Place(start("f-r-1", 128)));
+    wavelet.expectMessageClass(Wavelet.StartInstance.class);
+    var released = node.runCommand(new NodeEntity.Release("f-r-1"));
+    assertEquals(new NodeEntity.InstanceReleased("f-r-1"), released.event());
+    assertEquals("f-r-1", wavelet.expectMessageClass(Wavelet.StopInstance.class).instanceId());
+    assertTrue(node.runCommand(new NodeEntity.Release("f-r-1")).hasNoEvents());
+  }
+
+  @Test
+  void placementsAreRecoveredAndTheWaveletMustRegisterAgain() {
+    register(1024);
+    node.runCommand(new NodeEntity.Place(start("f-r-1", 128)));
+    node.runCommand(new NodeEntity.Place(start("f-r-2", 128)));
+    var state = node.restart().state();
+    assertEquals(Set.of("f-r-1", "f-r-2"), state.placements().keySet());
+    assertEquals(1024, state.capacityMb());
+    // liveness is not persisted: until the Wavelet registers again, placements are refused
+    node.runCommand(new NodeEntity.Place(start("f-r-3", 128)));
+    assertTrue(owner.receiveMessage() instanceof Wavelet.InstanceFailed);
+  }
+}
