@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.wavelink.node.sandbox.ExampleFunctions;
 import io.wavelink.persistence.testkit.TestCassandra;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -227,26 +225,10 @@ class DualTrackTest {
 
   /** The desired regular instances of a function, replayed from its journal. */
   private static Set<String> regularInJournal(String function) {
-    Set<String> ids = new HashSet<>();
-    var serialization = SerializationExtension.get(Adapter.toClassic(member.system()));
     try (CqlSession session = TestCassandra.newSession()) {
-      for (Row row :
-          session.execute(
-              "SELECT ser_id, ser_manifest, event FROM wavelink.messages WHERE persistence_id = ? AND partition_nr = 0",
-              "Function|" + function)) {
-        ByteBuffer buffer = row.getByteBuffer("event");
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        Object event =
-            serialization.deserialize(bytes, row.getInt("ser_id"), row.getString("ser_manifest")).get();
-        if (event instanceof io.wavelink.function.FunctionStore.RegularInstanceAdded a) {
-          ids.add(a.instanceId());
-        } else if (event instanceof io.wavelink.function.FunctionStore.RegularInstanceRemoved r) {
-          ids.remove(r.instanceId());
-        }
-      }
+      return JournalReader.regularInstances(
+          session, SerializationExtension.get(Adapter.toClassic(member.system())), function);
     }
-    return ids;
   }
 
   /** Every event of these persistence ids, deserialized by the member's own serializers. */
@@ -255,15 +237,7 @@ class DualTrackTest {
     List<String> events = new ArrayList<>();
     try (CqlSession session = TestCassandra.newSession()) {
       for (String pid : persistenceIds) {
-        for (Row row :
-            session.execute(
-                "SELECT ser_id, ser_manifest, event FROM wavelink.messages WHERE persistence_id = ? AND partition_nr = 0",
-                pid)) {
-          ByteBuffer buffer = row.getByteBuffer("event");
-          byte[] bytes = new byte[buffer.remaining()];
-          buffer.get(bytes);
-          Object event =
-              serialization.deserialize(bytes, row.getInt("ser_id"), row.getString("ser_manifest")).get();
+        for (Object event : JournalReader.events(session, serialization, pid)) {
           events.add(event.getClass().getSimpleName() + ":" + event);
         }
       }

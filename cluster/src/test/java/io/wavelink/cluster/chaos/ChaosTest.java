@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import io.wavelink.function.FunctionStore;
+import io.wavelink.cluster.JournalReader;
 import io.wavelink.node.sandbox.ExampleFunctions;
 import io.wavelink.persistence.PersistenceSettings;
 import java.net.InetSocketAddress;
@@ -16,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -314,27 +312,9 @@ class ChaosTest {
               ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load()));
     }
     InetSocketAddress cp = PersistenceSettings.parseContactPoint(cluster.cassandraContactPoint());
-    Set<String> ids = new HashSet<>();
     try (CqlSession session =
         CqlSession.builder().addContactPoint(cp).withLocalDatacenter("datacenter1").build()) {
-      for (Row row :
-          session.execute(
-              "SELECT ser_id, ser_manifest, event FROM wavelink.messages WHERE persistence_id = ? AND partition_nr = 0",
-              "Function|" + function)) {
-        ByteBuffer buffer = row.getByteBuffer("event");
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        Object event =
-            SerializationExtension.get(serialization)
-                .deserialize(bytes, row.getInt("ser_id"), row.getString("ser_manifest"))
-                .get();
-        if (event instanceof FunctionStore.RegularInstanceAdded a) {
-          ids.add(a.instanceId());
-        } else if (event instanceof FunctionStore.RegularInstanceRemoved r) {
-          ids.remove(r.instanceId());
-        }
-      }
+      return JournalReader.regularInstances(session, SerializationExtension.get(serialization), function);
     }
-    return ids;
   }
 }

@@ -1,6 +1,6 @@
 package io.wavelink.function.serialization;
 
-import static io.wavelink.function.serialization.DeepEquals.assertDeepEquals;
+import static io.wavelink.persistence.testkit.DeepEquals.assertDeepEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

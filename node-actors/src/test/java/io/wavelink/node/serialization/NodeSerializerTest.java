@@ -1,6 +1,6 @@
 package io.wavelink.node.serialization;
 
-import static io.wavelink.node.serialization.DeepEquals.assertDeepEquals;
+import static io.wavelink.persistence.testkit.DeepEquals.assertDeepEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package io.wavelink.node.serialization;
+package io.wavelink.persistence.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -14,12 +14,13 @@ import java.util.Set;
 /**
  * Structural equality for messages: records component by component, {@code byte[]} by content
  * (records compare arrays by identity), and lists, sets, maps and optionals by their elements.
+ * Shared by the serializer tests of every module.
  */
-final class DeepEquals {
+public final class DeepEquals {
 
   private DeepEquals() {}
 
-  static void assertDeepEquals(Object expected, Object actual) {
+  public static void assertDeepEquals(Object expected, Object actual) {
     String difference = difference("", expected, actual);
     if (difference != null) {
       fail(difference + "\nexpected: " + expected + "\nactual:   " + actual);
