@@ -41,7 +41,9 @@ class MemberEndToEndTest {
                 "pekko.remote.artery.canonical.port", 0,
                 "pekko.actor.serialize-messages", "on",
                 "pekko.coordinated-shutdown.exit-jvm", "off",
-                "wavelink.function.queue.capacity", 4))
+                "wavelink.function.queue.capacity", 4,
+                // the example functions touch little memory: reservations may exceed the test heap
+                "wavelink.node.capacity-mb", 4096))
         .withFallback(TestCassandra.config())
         .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
   }

@@ -583,7 +583,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private boolean startEmergency(Instance inst) {
     NodeDirectory.View view = deps.directory().view();
     Optional<String> node =
-        Placement.mostFree(view.nodes(), spec.memoryMb(), inst.refusedBy, random);
+        Placement.mostFree(view.nodes(), spec.memoryMb() * inst.concurrency, inst.refusedBy, random);
     if (node.isEmpty()) {
       return false;
     }
@@ -623,13 +623,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         it.remove();
         changed = true;
         queuedBytes -= p.invoke().input().length;
-        p.invoke()
-            .replyTo()
-            .tell(
-                InvocationReply.rejected(
-                    InvocationReply.Status.TIMEOUT,
-                    "function " + name + " timed out after " + spec.timeoutMs()
-                        + " ms waiting for an instance"));
+        p.invoke().replyTo().tell(expired());
       }
     }
     if (changed) {
@@ -639,6 +633,30 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       timers.cancel(Sweep.INSTANCE);
     }
     return this;
+  }
+
+  /**
+   * The answer to an invocation whose deadline passed in the queue: 503 when no node has room for
+   * an instance of this function at all (an operator's problem, not a slow function), else 504.
+   */
+  private InvocationReply expired() {
+    boolean noRoom = false;
+    for (Instance i : instances.values()) {
+      if (i.phase == Phase.READY) {
+        noRoom = false;
+        break;
+      }
+      noRoom |= i.kind == InstanceKind.REGULAR && i.phase == Phase.UNPLACED;
+    }
+    if (noRoom) {
+      return InvocationReply.rejected(
+          InvocationReply.Status.UNAVAILABLE,
+          "no worker node has " + spec.memoryMb() * spec.concurrency() + " MB free for an instance of "
+              + name + " (memoryMb x concurrency); add capacity or lower them");
+    }
+    return InvocationReply.rejected(
+        InvocationReply.Status.TIMEOUT,
+        "function " + name + " timed out after " + spec.timeoutMs() + " ms waiting for an instance");
   }
 
   // ---------------------------------------------------------------- Wavelet events
@@ -877,7 +895,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     Optional<String> node =
-        placement.choose(deps.directory().view().nodes(), spec.memoryMb(), inst.refusedBy, random);
+        placement.choose(
+            deps.directory().view().nodes(), spec.memoryMb() * inst.concurrency, inst.refusedBy, random);
     if (node.isEmpty()) {
       inst.refusedBy.clear(); // try every node again on the next tick
       return; // stays UNPLACED; the tick retries
@@ -945,7 +964,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     inst.heldSinceMs = now();
-    inst.memoryMb = spec.memoryMb();
+    inst.memoryMb = spec.memoryMb() * inst.concurrency; // what it reserves on its node
     int held = 0;
     for (Instance i : instances.values()) {
       if (i.kind == inst.kind && i.heldSinceMs >= 0) {

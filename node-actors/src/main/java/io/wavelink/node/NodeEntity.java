@@ -196,7 +196,7 @@ public final class NodeEntity
       wavelet.tell(start);
       return Effect().none();
     }
-    if (state.placedMb() + start.memoryMb() > state.capacityMb()) {
+    if (state.placedMb() + start.reservedMb() > state.capacityMb()) {
       start.owner()
           .tell(
               new Wavelet.InstanceFailed(
@@ -209,7 +209,7 @@ public final class NodeEntity
     }
     ActorRef<Wavelet.Command> target = wavelet;
     return Effect()
-        .persist(new InstancePlaced(start.instanceId(), start.function(), start.memoryMb()))
+        .persist(new InstancePlaced(start.instanceId(), start.function(), start.reservedMb()))
         .thenRun(s -> target.tell(start));
   }
 

@@ -29,9 +29,14 @@ public record NodeSettings(
   public static NodeSettings create(Config root, String defaultNodeId) {
     Config c = root.getConfig("wavelink.node");
     String id = c.getString("id");
+    int capacity = c.getInt("capacity-mb");
+    if (capacity <= 0) {
+      // instances' linear memories live on this JVM's heap: offer half of it
+      capacity = (int) Math.max(64, Runtime.getRuntime().maxMemory() / (2L * 1024 * 1024));
+    }
     return new NodeSettings(
         id.isBlank() ? defaultNodeId : id,
-        c.getInt("capacity-mb"),
+        capacity,
         c.getInt("sandbox-threads"),
         c.getInt("prepare-threads"),
         (int) c.getBytes("max-output-size").longValue(),

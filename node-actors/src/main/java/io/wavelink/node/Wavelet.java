@@ -70,6 +70,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   public sealed interface Command {}
 
+  /**
+   * Start an instance. Each invocation has its own linear memory of up to {@code memoryMb}, so an
+   * instance reserves {@link #reservedMb()}: memory times concurrency.
+   */
   public record StartInstance(
       String instanceId,
       String function,
@@ -80,7 +84,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int concurrency,
       Map<String, String> env,
       ActorRef<InstanceEvent> owner)
-      implements Command {}
+      implements Command {
+
+    public int reservedMb() {
+      return memoryMb * Math.max(1, concurrency);
+    }
+  }
 
   public record StopInstance(String instanceId) implements Command {}
 
@@ -260,7 +269,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
           .tell(new InstanceFailed(start.instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + " is leaving"));
       return this;
     }
-    if (allocatedMb + start.memoryMb() > settings.capacityMb()) {
+    if (allocatedMb + start.reservedMb() > settings.capacityMb()) {
       start
           .owner()
           .tell(
@@ -273,7 +282,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       return this;
     }
     sandboxes.put(start.instanceId(), new Sandbox(start));
-    allocatedMb += start.memoryMb();
+    allocatedMb += start.reservedMb();
     ExecutionMode mode =
         start.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
     long began = System.nanoTime();
@@ -450,7 +459,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   private void remove(Sandbox sandbox) {
     if (sandboxes.remove(sandbox.spec.instanceId()) != null) {
-      allocatedMb -= sandbox.spec.memoryMb();
+      allocatedMb -= sandbox.spec.reservedMb();
       StartInstance spec = sandbox.spec;
       boolean stillUsed =
           sandboxes.values().stream()
@@ -477,7 +486,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
               s.spec.function(),
               s.spec.version(),
               s.spec.kind(),
-              s.spec.memoryMb(),
+              s.spec.reservedMb(),
               s.inFlight,
               s.ready() && !s.stopping));
     }

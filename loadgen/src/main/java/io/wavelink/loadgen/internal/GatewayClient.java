@@ -1,0 +1,166 @@
+package io.wavelink.loadgen.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wavelink.loadgen.LoadgenException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * WaveLink's HTTP API as the load generator uses it, on one asynchronous {@link HttpClient}
+ * (HTTP/1.1: one connection per concurrent request, so no request waits behind another).
+ */
+public final class GatewayClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(30);
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  /**
+   * Checks that {@code GET /health/ready} answers 200, waiting up to {@code patience} while the
+   * gateway answers otherwise (a member still starting).
+   *
+   * @throws LoadgenException naming the URL when it cannot be reached or does not become ready
+   */
+  public void awaitReady(URI target, Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    URI uri = uri(target, "/health/ready");
+    while (true) {
+      HttpResponse<String> r;
+      try {
+        r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+      } catch (ConnectException e) {
+        throw new LoadgenException("cannot reach the WaveLink gateway at " + target
+            + " (connection refused): is a member running there? (bin/wavelink start)");
+      } catch (HttpTimeoutException e) {
+        throw new LoadgenException("the WaveLink gateway at " + target + " did not answer GET /health/ready within 5 s");
+      } catch (IOException e) {
+        throw new LoadgenException("cannot reach the WaveLink gateway at " + target + ": " + describe(e));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LoadgenException("interrupted while checking " + target);
+      }
+      if (r.statusCode() == 200) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LoadgenException("the WaveLink gateway at " + target + " is not ready: GET /health/ready answered "
+            + r.statusCode() + " " + abbreviate(r.body()));
+      }
+      LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+    }
+  }
+
+  /**
+   * {@code PUT /v1/functions/{name}}.
+   *
+   * @throws LoadgenException with the gateway's error when it does not answer 200 or 201
+   */
+  public void deploy(URI target, String name, Map<String, Object> spec) {
+    HttpResponse<String> r;
+    try {
+      r = http.send(
+          HttpRequest.newBuilder(uri(target, "/v1/functions/" + name))
+              .timeout(CONTROL_TIMEOUT)
+              .header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec)))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new LoadgenException("deploying " + name + " to " + target + " failed: " + describe(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LoadgenException("interrupted while deploying " + name);
+    }
+    if (r.statusCode() != 200 && r.statusCode() != 201) {
+      throw new LoadgenException("deploying " + name + " to " + target + " failed: " + r.statusCode() + " " + errorOf(r.body()));
+    }
+  }
+
+  /** {@code DELETE /v1/functions/{name}}: the status, or -1 when the gateway could not be reached. */
+  public int delete(URI target, String name) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(uri(target, "/v1/functions/" + name)).timeout(CONTROL_TIMEOUT).DELETE().build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** {@code GET /v1/functions} (every function with its instances and stats). */
+  public CompletableFuture<JsonNode> listFunctions(URI target, Duration timeout) {
+    return http.sendAsync(
+            HttpRequest.newBuilder(uri(target, "/v1/functions")).timeout(timeout).GET().build(),
+            HttpResponse.BodyHandlers.ofString())
+        .thenApply(r -> {
+          if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /v1/functions answered " + r.statusCode() + " " + abbreviate(r.body()));
+          }
+          try {
+            return JSON.readTree(r.body());
+          } catch (IOException e) {
+            throw new IllegalStateException("GET /v1/functions answered with malformed JSON", e);
+          }
+        });
+  }
+
+  /** {@code POST /v1/functions/{name}/invoke}, sent now; completes when the whole response is in. */
+  public CompletableFuture<HttpResponse<String>> invoke(URI target, String name, String body, Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(uri(target, "/v1/functions/" + name + "/invoke"))
+            .timeout(timeout)
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The target's base URL (which may have a path) with {@code path} appended. */
+  static URI uri(URI target, String path) {
+    return URI.create(target.toString().replaceAll("/+$", "") + path);
+  }
+
+  /** {@code "error: message"} from WaveLink's JSON error body, or the start of the body. */
+  static String errorOf(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n != null && n.has("error")) {
+        return n.path("error").asText() + ": " + n.path("message").asText();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not JSON: the text itself
+    }
+    return abbreviate(body);
+  }
+
+  static String abbreviate(String s) {
+    if (s == null) {
+      return "";
+    }
+    String one = s.replaceAll("\\s+", " ").trim();
+    return one.length() <= 200 ? one : one.substring(0, 200) + "...";
+  }
+
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+  }
+}
