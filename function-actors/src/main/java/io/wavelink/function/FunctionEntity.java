@@ -544,7 +544,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /** Queued invocations and no free slot: start capacity according to the mode. */
   private void onShortage() {
     String mode = mode();
-    if (mode.equals("dual")) {
+    if (mode.equals("dual") && emergencyDue()) {
       spawnEmergencies();
     }
     if (!mode.equals("async")) {
@@ -552,6 +552,24 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       int needed = (int) Math.ceil((double) (inFlight + queue.size()) / concurrencyOf());
       scaleRegular(Math.max(desiredRegular, Math.min(spec.maxScale(), needed)));
     }
+  }
+
+  /**
+   * Whether queued invocations should get emergency instances now. A cold function (no ready
+   * regular instance) gets them at once: the alternative is waiting for a cold start. A warm but
+   * saturated one first waits up to {@code emergency.queue-delay} for one of its regular instances
+   * to free a slot, so that brief saturation stays on the regular track.
+   */
+  private boolean emergencyDue() {
+    if (queue.isEmpty()) {
+      return false;
+    }
+    for (Instance i : instances.values()) {
+      if (i.kind == InstanceKind.REGULAR && i.phase == Phase.READY) {
+        return System.nanoTime() - queue.peekFirst().arrivalNanos() >= settings.emergencyQueueDelay().toNanos();
+      }
+    }
+    return true;
   }
 
   private void spawnEmergencies() {
@@ -631,6 +649,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     if (queue.isEmpty()) {
       timers.cancel(Sweep.INSTANCE);
+    } else if (mode().equals("dual") && emergencyDue()) {
+      spawnEmergencies();
     }
     return this;
   }
@@ -1079,7 +1099,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       }
     }
     retireIdleEmergencies();
-    if (!queue.isEmpty() && mode().equals("dual")) {
+    if (mode().equals("dual") && emergencyDue()) {
       spawnEmergencies();
     }
     return this;

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param queueMaxBytes request bytes waiting per function before 429
  * @param emergencyBudget most emergency instances per function at once
  * @param emergencyIdleTtl an idle emergency instance is retired after this
+ * @param emergencyQueueDelay how long an invocation queued at a warm but saturated function waits
+ *     for a regular slot before emergency instances are spawned
  * @param emergencyMemoryMbCap emergency instances reserve at most this much memory
  * @param storeTimeout how long a deploy or delete waits for the journal before 503
  * @param startTimeout an instance that has not reported ready by then is given up and replaced
@@ -29,6 +31,7 @@ public record FunctionSettings(
     long queueMaxBytes,
     int emergencyBudget,
     Duration emergencyIdleTtl,
+    Duration emergencyQueueDelay,
     Duration storeTimeout,
     Duration startTimeout,
     String placement,
@@ -50,6 +53,7 @@ public record FunctionSettings(
         c.getBytes("queue.max-bytes"),
         c.getInt("emergency.budget"),
         c.getDuration("emergency.idle-ttl"),
+        c.getDuration("emergency.queue-delay"),
         c.getDuration("store-timeout"),
         c.getDuration("start-timeout"),
         c.getString("placement"),
