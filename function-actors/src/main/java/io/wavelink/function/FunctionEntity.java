@@ -55,7 +55,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  *       {@link NodeDirectory} and sends its Wavelet {@link Wavelet.StartInstance} of kind EMERGENCY at
  *       once: no NodeEntity, no journal. When {@link Wavelet.InstanceReady} comes back, queued
  *       invocations run there. A full Wavelet refuses and the next node is tried.
- *   <li>Regular track ({@code dual} and {@code sync} at arrival, {@code async} only at the autoscaler
+ *   <li>Regular track ({@code sync} at arrival, {@code dual} and {@code async} at the autoscaler
  *       tick): the new desired instance is persisted ({@link FunctionStore.AddRegular}), placed
  *       ({@link FunctionStore.AssignRegular}, then {@link NodeEntity.Place}, persisted by the node),
  *       and started by the node's Wavelet, compiled, with the function's concurrency.
@@ -547,8 +547,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (mode.equals("dual") && emergencyDue()) {
       spawnEmergencies();
     }
-    if (!mode.equals("async")) {
-      // sync and dual start regular capacity at once; async waits for the autoscaler's tick
+    if (mode.equals("sync")) {
+      // a synchronous control plane starts regular capacity for the waiting invocations at once;
+      // dual and async leave the regular track to the autoscaler's tick (dual serves the burst on
+      // emergency instances meanwhile), so a short burst does not also buy long-lived capacity
       int needed = (int) Math.ceil((double) (inFlight + queue.size()) / concurrencyOf());
       scaleRegular(Math.max(desiredRegular, Math.min(spec.maxScale(), needed)));
     }
