@@ -194,12 +194,14 @@ class ChaosTest {
         .forEach(r -> System.out.printf("  failed: %s%n", r));
     System.out.printf(
         "CHAOS %s: %d invocations, success %.2f%%, by status %s, last failure %d ms after the break,"
+            + " invocable again (nothing sent later took over 2 s) %d ms after the break,"
             + " every delayed invocation answered %d ms after the break%n",
         what,
         results.size(),
         100 * SteadyLoad.successRate(results),
         SteadyLoad.byStatus(results),
         SteadyLoad.recoveryMs(results, BREAK_AT_MS),
+        SteadyLoad.invocableAgainMs(results, BREAK_AT_MS, 2000),
         SteadyLoad.answeredByMs(results, BREAK_AT_MS, 1000));
   }
 

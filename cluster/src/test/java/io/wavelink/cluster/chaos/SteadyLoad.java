@@ -98,6 +98,21 @@ final class SteadyLoad {
   }
 
   /**
+   * How long after {@code eventMs} the functions were invocable again: the latest scheduled time,
+   * after the event, of an invocation that failed or took longer than {@code slowMs}; every
+   * invocation sent after that was answered promptly. 0 when none was hurt.
+   */
+  static long invocableAgainMs(List<Result> results, long eventMs, long slowMs) {
+    long last = eventMs;
+    for (Result r : results) {
+      if (r.scheduledMs() >= eventMs && (r.status() != 200 || r.latencyMs() > slowMs)) {
+        last = Math.max(last, r.scheduledMs());
+      }
+    }
+    return last - eventMs;
+  }
+
+  /**
    * How long after {@code eventMs} every invocation slowed down by it (latency over {@code slowMs})
    * had its answer: the time users waited for the system to recover. 0 when none was slowed.
    */
