@@ -64,6 +64,14 @@ final class LocalCluster implements AutoCloseable {
 
   LocalCluster(String name, Map<String, String> systemProperties) throws IOException {
     this.dir = Path.of("target", "chaos", name).toAbsolutePath();
+    if (Files.exists(dir)) {
+      // a fresh cluster: no data or logs from an earlier run
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
     Files.createDirectories(dir);
     this.systemProperties = systemProperties;
     this.cassandraSettings = CassandraServer.Settings.defaults(dir.resolve("cassandra")).withFreePorts();
