@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# WaveLink's benchmarks, each bounded in time; results under benchmarks/results/<UTC time>/ (see
+# docs/benchmarks.md). Run them one at a time on an otherwise idle machine: every figure is CPU-bound.
+#
+#   benchmarks/run.sh [all | decisions | coldstarts | warm]...      (default: all; bin/wavelink benchmarks ...)
+#
+#   decisions   JMH: Autoscaler.record/decide, Placement over 10/100/1000 nodes (ns/op)   ~5 min
+#   coldstarts  emergency cold starts per second and their latency, one in-process member  ~8 min
+#   warm        wrk against the gateway (warm echo) and a raw Pekko HTTP server, alternated ~3 min
+#
+# Environment (defaults in brackets):
+#   RUNS [3]              repetitions of each cold-start configuration and of each wrk run
+#   JMH_FORKS [3]         JMH forks (fresh JVMs) per benchmark; JMH_ITERATIONS [5] x 1 s after 3 x 1 s warm-up
+#   COLD_SECONDS [20]     measured seconds per cold-start run, after COLD_WARMUP [10] s of the same load
+#   COLD_FUNCTIONS [2000] cold functions deployed per run; COLD_BURST [25] invocations per burst
+#   COLD_PARALLEL [4]     bursts in flight in the closed loop
+#   COLD_RATE [2500]      offered invocations per second in the open-loop run
+#   WRK_SECONDS [15]      seconds per wrk run; WRK_WARMUP [30]; WRK_CONNECTIONS [32]; WRK_THREADS [1]
+#   JAVA_OPTS [-Xms1g -Xmx1g]   JVM flags of the member and raw-server JVMs
+#   RESULTS               results directory (default benchmarks/results/<UTC time>)
+#   QUIET_MAX_BUSY [25]   before each measured run, wait (up to QUIET_WAIT [120] s) until the machine's
+#                         CPUs are at most this % busy; the busy level seen is logged in load.log
+#   OTHERS_MAX [10]       a run during which other processes used more than this % of the machine is
+#                         disturbed: it is moved to disturbed/ and repeated, up to RETRIES [2] times
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET="$ROOT/benchmarks/target"
+RUNS="${RUNS:-3}"
+JAVA_OPTS="${JAVA_OPTS:--Xms1g -Xmx1g}"
+OUT="${RESULTS:-$ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-25}"
+QUIET_WAIT="${QUIET_WAIT:-120}"
+OTHERS_MAX="${OTHERS_MAX:-10}"
+RETRIES="${RETRIES:-2}"
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log"; }
+
+build() {
+  if ! ls "$TARGET"/wavelink-benchmarks-*.jar >/dev/null 2>&1 || [[ ! -d "$TARGET/lib" ]]; then
+    echo "Building the benchmarks module ..."
+    (cd "$ROOT" && ./mvnw -B -q install -DskipTests -pl benchmarks -am)
+  fi
+}
+
+# WaveLink's jars first (their reference.conf must win over the Pekko jars' defaults), then the rest
+classpath() {
+  local jar own
+  jar=$(ls "$TARGET"/wavelink-benchmarks-*.jar | grep -v -e '-tests\.jar$' | head -n 1)
+  own=$(ls "$TARGET"/lib/wavelink-*.jar | tr '\n' ':')
+  echo "$jar:$own$TARGET/lib/*"
+}
+
+# the command line of a benchmark JVM (member, raw server): java_cmd; "${JAVA_CMD[@]}" CLASS ARGS...
+java_cmd() {
+  # shellcheck disable=SC2206
+  JAVA_CMD=(java $JAVA_OPTS -Dlogback.configurationFile=benchmarks-logback.xml -cp "$CP")
+}
+
+# Percent of all CPUs busy over one second, from /proc/stat.
+cpu_busy() {
+  local a b
+  read -r -a a < <(grep '^cpu ' /proc/stat)
+  sleep 1
+  read -r -a b < <(grep '^cpu ' /proc/stat)
+  local total=0 idle i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  idle=$(((b[4] - a[4]) + (b[5] - a[5])))
+  echo $(((100 * (total - idle)) / (total > 0 ? total : 1)))
+}
+
+# Waits (bounded) for other work on the machine to calm down; logs what it saw.
+await_quiet() { # label
+  local end=$((SECONDS + QUIET_WAIT)) busy
+  busy=$(cpu_busy)
+  while ((busy > QUIET_MAX_BUSY && SECONDS < end)); do
+    sleep 4
+    busy=$(cpu_busy)
+  done
+  {
+    echo "== $1 at $(date -u +%H:%M:%S): CPUs ${busy}% busy just before (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    ps -eo pid,pcpu,etime,comm --sort=-pcpu | head -n 5
+  } >>"$OUT/load.log"
+  if ((busy > QUIET_MAX_BUSY)); then
+    log "WARNING: the machine was still ${busy}% busy before $1 (other processes; see load.log)"
+  fi
+}
+
+# CPU time (jiffies) of this script's process tree: itself and its live descendants, each with the
+# time of the children it has reaped
+tree_jiffies() {
+  local pid sum=0 f
+  for pid in $(ps -e -o pid=,ppid= | awk -v root=$$ '{p[$1] = $2} END {for (x in p) {y = x; while ((y in p) && y != root && y > 1) y = p[y]; if (y == root) print x}}'); do
+    f=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086
+    set -- $f # from field 3 (state) on: utime, stime, cutime, cstime are fields 14-17
+    sum=$((sum + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$sum"
+}
+
+# busy and total jiffies of the whole machine
+machine_jiffies() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+
+# Around each measured run: how much of the machine other processes used meanwhile.
+measure_start() {
+  read -r M0_BUSY M0_ALL < <(machine_jiffies)
+  M0_MINE=$(tree_jiffies)
+}
+measure_end() { # file-to-write label
+  local busy all mine others
+  read -r busy all < <(machine_jiffies)
+  mine=$(tree_jiffies)
+  others=$(((100 * ((busy - M0_BUSY) - (mine - M0_MINE))) / ((all - M0_ALL) > 0 ? (all - M0_ALL) : 1)))
+  ((others < 0)) && others=0
+  echo "$others" >"$1"
+  echo "== $2: other processes used ${others}% of the machine during the run" >>"$OUT/load.log"
+  OTHERS=$others
+  if ((others > OTHERS_MAX)); then
+    log "WARNING: other processes used ${others}% of the machine during $2: its figures are disturbed"
+  fi
+}
+
+# After a disturbed run: moves its files (dir/name.*) to dir/disturbed/ and says whether to repeat it.
+repeat_disturbed() { # dir name attempt
+  ((OTHERS > OTHERS_MAX && $3 < RETRIES)) || return 1
+  mkdir -p "$1/disturbed"
+  local f
+  for f in "$1/$2".*; do
+    mv "$f" "$1/disturbed/$(basename "$f" | sed "s/^$2\./$2.attempt$(($3 + 1))./")"
+  done
+  log "repeating $2 (attempt $(($3 + 2)) of $((RETRIES + 1)))"
+  return 0
+}
+
+# CPU seconds a process has used so far (all its threads)
+proc_cpu_seconds() {
+  local f
+  f=$(sed 's/^.*) //' "/proc/$1/stat")
+  # shellcheck disable=SC2086
+  set -- $f
+  echo "$(((${12} + ${13}) * 1000 / $(getconf CLK_TCK)))" | awk '{printf "%.3f\n", $1 / 1000}'
+}
+
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 30000))
+    if ! ss -ltnH 2>/dev/null | awk '{print $4}' | grep -q ":$port\$"; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+wait_line() { # file pattern seconds pid
+  local end=$((SECONDS + $3))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    if ! kill -0 "$4" 2>/dev/null; then echo "ERROR: process $4 died; see $1" >&2; tail -n 20 "$1" >&2; exit 1; fi
+    if ((SECONDS >= end)); then echo "ERROR: timed out waiting for '$2' in $1" >&2; exit 1; fi
+    sleep 0.5
+  done
+}
+
+CASSANDRA=""
+start_cassandra() {
+  [[ -n "$CASSANDRA" ]] && return
+  local port storage jmx
+  port=$(free_port); storage=$(free_port); jmx=$(free_port)
+  log "Starting Cassandra on 127.0.0.1:$port (data in $OUT/cassandra) ..."
+  java -cp "$CP" io.wavelink.persistence.CassandraServer --dir "$OUT/cassandra" --port "$port" \
+    --storage-port "$storage" --jmx-port "$jmx" >"$OUT/cassandra.log" 2>&1 &
+  PIDS+=($!)
+  wait_line "$OUT/cassandra.log" "CASSANDRA READY" 180 "$!"
+  CASSANDRA="127.0.0.1:$port"
+}
+
+env_info() {
+  {
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
+    echo "memory: $(free -g | awk '/Mem:/{print $2}') GiB"
+    echo "kernel: $(uname -r)"
+    echo "java: $(java -version 2>&1 | head -n 2 | tr '\n' ' ')"
+    echo "JAVA_OPTS: $JAVA_OPTS"
+    echo "wrk: $({ wrk -v 2>&1 || true; } | head -n 1)"
+  } >"$OUT/env.txt"
+}
+
+# ---------------------------------------------------------------- decisions (JMH)
+decisions() {
+  await_quiet "decisions"
+  log "decisions: JMH, ${JMH_FORKS:-3} forks x ${JMH_ITERATIONS:-5} x 1 s per benchmark ..."
+  measure_start
+  timeout 1200 java -cp "$CP" io.wavelink.benchmarks.Decisions --forks "${JMH_FORKS:-3}" \
+    --iterations "${JMH_ITERATIONS:-5}" --out "$OUT/decisions" >"$OUT/decisions.log" 2>&1
+  measure_end "$OUT/decisions/others" "decisions"
+  cat "$OUT/decisions/summary.txt" | tee -a "$OUT/run.log"
+}
+
+# ---------------------------------------------------------------- emergency cold starts
+coldstarts() {
+  start_cassandra
+  mkdir -p "$OUT/coldstarts"
+  local common=(--cassandra "$CASSANDRA" --functions "${COLD_FUNCTIONS:-2000}" --burst "${COLD_BURST:-25}"
+    --seconds "${COLD_SECONDS:-20}" --warmup-seconds "${COLD_WARMUP:-10}")
+  local r config args attempt
+  for ((r = 1; r <= RUNS; r++)); do
+    for config in direct-closed direct-open http-closed; do
+      case "$config" in
+        direct-closed) args=(--via direct --parallel "${COLD_PARALLEL:-4}") ;;
+        direct-open) args=(--via direct --rate "${COLD_RATE:-2500}") ;;
+        http-closed) args=(--via http --parallel "${COLD_PARALLEL:-4}") ;;
+      esac
+      for ((attempt = 0; ; attempt++)); do
+        await_quiet "coldstarts $config run $r"
+        log "coldstarts: $config run $r ..."
+        measure_start
+        timeout 300 "${JAVA_CMD[@]}" io.wavelink.benchmarks.ColdStarts "${common[@]}" "${args[@]}" \
+          --out "$OUT/coldstarts/$config-$r.json" >"$OUT/coldstarts/$config-$r.log" 2>&1 \
+          || { log "ERROR: see $OUT/coldstarts/$config-$r.log"; break; }
+        measure_end "$OUT/coldstarts/$config-$r.others" "coldstarts $config run $r"
+        grep -E '"(emergencyColdStartsPerSecond|p50Ms|p99Ms)"' "$OUT/coldstarts/$config-$r.json" | head -n 3 \
+          | tr -d ' \n' | tee -a "$OUT/run.log"
+        echo | tee -a "$OUT/run.log"
+        repeat_disturbed "$OUT/coldstarts" "$config-$r" "$attempt" || break
+      done
+    done
+  done
+}
+
+# ---------------------------------------------------------------- warm overhead (wrk)
+warm() {
+  command -v wrk >/dev/null || { echo "ERROR: wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+  start_cassandra
+  mkdir -p "$OUT/warm"
+  local raw_port gw_port
+  raw_port=$(free_port)
+  gw_port=$(free_port)
+  log "warm: raw Pekko HTTP on :$raw_port, member with a warm echo on :$gw_port ..."
+  "${JAVA_CMD[@]}" io.wavelink.benchmarks.RawHello --port "$raw_port" >"$OUT/warm/raw-server.log" 2>&1 &
+  local raw_pid=$!
+  PIDS+=($raw_pid)
+  wait_line "$OUT/warm/raw-server.log" "RAW READY" 60 "$raw_pid"
+  "${JAVA_CMD[@]}" io.wavelink.benchmarks.WarmMember --cassandra "$CASSANDRA" --port "$gw_port" --concurrency 64 >"$OUT/warm/member.log" 2>&1 &
+  local gw_pid=$!
+  PIDS+=($gw_pid)
+  wait_line "$OUT/warm/member.log" "WARM READY" 180 "$gw_pid"
+
+  local raw_url="http://127.0.0.1:$raw_port/echo"
+  local gw_url="http://127.0.0.1:$gw_port/v1/functions/echo/invoke"
+  local wrk_args=(-t "${WRK_THREADS:-1}" -c "${WRK_CONNECTIONS:-32}" --latency -s "$ROOT/benchmarks/wrk/post.lua")
+  log "warm: warm-up ${WRK_WARMUP:-30} s each"
+  wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$raw_url" >"$OUT/warm/warmup-raw.log" 2>&1
+  wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$gw_url" >"$OUT/warm/warmup-gateway.log" 2>&1
+  local r target url pid cpu0 attempt
+  for ((r = 1; r <= RUNS; r++)); do
+    for target in raw gateway; do
+      if [[ "$target" == raw ]]; then url="$raw_url" pid=$raw_pid; else url="$gw_url" pid=$gw_pid; fi
+      for ((attempt = 0; ; attempt++)); do
+        await_quiet "warm $target run $r"
+        measure_start
+        cpu0=$(proc_cpu_seconds "$pid")
+        wrk "${wrk_args[@]}" -d "${WRK_SECONDS:-15}s" "$url" >"$OUT/warm/$target-$r.txt" 2>&1
+        # the server's own CPU seconds during the run (wrk's are not counted)
+        awk -v a="$cpu0" -v b="$(proc_cpu_seconds "$pid")" 'BEGIN {printf "%.3f\n", b - a}' >"$OUT/warm/$target-$r.cpu"
+        measure_end "$OUT/warm/$target-$r.others" "warm $target run $r"
+        log "warm: $target run $r: $(grep -E 'Requests/sec' "$OUT/warm/$target-$r.txt"), server CPU $(cat "$OUT/warm/$target-$r.cpu") s"
+        repeat_disturbed "$OUT/warm" "$target-$r" "$attempt" || break
+      done
+    done
+  done
+  curl -s "http://127.0.0.1:$gw_port/v1/functions/echo" >"$OUT/warm/function-after.json" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- main
+what=("$@")
+((${#what[@]} == 0)) && what=(all)
+for w in "${what[@]}"; do
+  case "$w" in
+    all | decisions | coldstarts | warm) ;;
+    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm]..." >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+build
+CP="$(classpath)"
+java_cmd
+env_info
+log "results in $OUT"
+for w in "${what[@]}"; do
+  case "$w" in
+    all) decisions; coldstarts; warm ;;
+    decisions) decisions ;;
+    coldstarts) coldstarts ;;
+    warm) warm ;;
+  esac
+done
+java -cp "$CP" io.wavelink.benchmarks.Summary "$OUT" >/dev/null
+log "summary: $OUT/summary.md"
+cat "$OUT/summary.md"
