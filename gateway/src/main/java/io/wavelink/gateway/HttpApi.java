@@ -138,7 +138,11 @@ public final class HttpApi extends AllDirectives {
                       .onMessage(
                           ClusterEvent.MemberRemoved.class,
                           removed -> {
-                            timers.startSingleTimer(removed.member().address(), removed.member().address(), delay);
+                            // a second wave catches invocations sent after the first one while
+                            // the shard was still being re-allocated (each is still sent at most twice)
+                            org.apache.pekko.actor.Address address = removed.member().address();
+                            timers.startSingleTimer(address + "#1", address, delay);
+                            timers.startSingleTimer(address + "#2", address, delay.multipliedBy(4));
                             return Behaviors.same();
                           })
                       .onMessage(
