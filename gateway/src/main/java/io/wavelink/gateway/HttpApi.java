@@ -172,26 +172,8 @@ public final class HttpApi extends AllDirectives {
 
   /** The full API: functions, nodes, metrics and health. For members with the gateway role. */
   public Route route() {
-    return handleExceptions(
-        exceptions(),
-        () ->
-            handleRejections(
-                rejections(),
-                () ->
-                    concat(
-                        pathPrefix(
-                            "v1",
-                            () ->
-                                concat(
-                                    pathPrefix("functions", this::functionRoutes),
-                                    path("nodes", () -> get(this::listNodes)))),
-                        path("metrics", () -> get(this::metricsRoute)),
-                        pathPrefix(
-                            "health",
-                            () ->
-                                concat(
-                                    path("live", () -> get(() -> completeJson(StatusCodes.OK, Map.of("status", "live")))),
-                                    path("ready", () -> get(this::ready)))))));
+    return guarded(
+        () -> concat(pathPrefix(PathMatchers.segment("v1").slash("functions"), this::functionRoutes), management()));
   }
 
   /**
@@ -200,21 +182,23 @@ public final class HttpApi extends AllDirectives {
    * of the nodes.
    */
   public Route managementRoute() {
-    return handleExceptions(
-        exceptions(),
-        () ->
-            handleRejections(
-                rejections(),
-                () ->
-                    concat(
-                        path(PathMatchers.segment("v1").slash("nodes"), () -> get(this::listNodes)),
-                        path("metrics", () -> get(this::metricsRoute)),
-                        pathPrefix(
-                            "health",
-                            () ->
-                                concat(
-                                    path("live", () -> get(() -> completeJson(StatusCodes.OK, Map.of("status", "live")))),
-                                    path("ready", () -> get(this::ready)))))));
+    return guarded(this::management);
+  }
+
+  private Route guarded(java.util.function.Supplier<Route> inner) {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), inner));
+  }
+
+  private Route management() {
+    return concat(
+        path(PathMatchers.segment("v1").slash("nodes"), () -> get(this::listNodes)),
+        path("metrics", () -> get(this::metricsRoute)),
+        pathPrefix(
+            "health",
+            () ->
+                concat(
+                    path("live", () -> get(() -> completeJson(StatusCodes.OK, Map.of("status", "live")))),
+                    path("ready", () -> get(this::ready)))));
   }
 
   // ---------------------------------------------------------------- functions
