@@ -15,6 +15,7 @@
 #   COLD_FUNCTIONS [2000] cold functions deployed per run; COLD_BURST [25] invocations per burst
 #   COLD_PARALLEL [4]     bursts in flight in the closed loop
 #   COLD_RATE [2500]      offered invocations per second in the open-loop run
+#   COLD_CONFIGS ["direct-closed direct-open http-closed"]   which cold-start configurations to run
 #   WRK_SECONDS [15]      seconds per wrk run; WRK_WARMUP [30]; WRK_CONNECTIONS [32]; WRK_THREADS [1]
 #   JAVA_OPTS [-Xms1g -Xmx1g]   JVM flags of the member and raw-server JVMs
 #   RESULTS               results directory (default benchmarks/results/<UTC time>)
@@ -46,9 +47,18 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "[$(date -u +%H:%M:%S)] interrupted by a signal: stopping what this run started" | tee -a "$OUT/run.log"; exit 130' INT TERM HUP
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log"; }
+
+# Runs a step in the background and waits for it, so that a signal to this script is handled at once
+# (bash runs traps only between foreground commands) and stops the step too. Returns its exit code.
+step() { # command...
+  "$@" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait "$pid"
+}
 
 build() {
   if ! ls "$TARGET"/wavelink-benchmarks-*.jar >/dev/null 2>&1 || [[ ! -d "$TARGET/lib" ]]; then
@@ -207,7 +217,7 @@ decisions() {
   await_quiet "decisions"
   log "decisions: JMH, ${JMH_FORKS:-3} forks x ${JMH_ITERATIONS:-5} x 1 s per benchmark ..."
   measure_start
-  timeout 1200 java -cp "$CP" io.wavelink.benchmarks.Decisions --forks "${JMH_FORKS:-3}" \
+  step timeout 1200 java -cp "$CP" io.wavelink.benchmarks.Decisions --forks "${JMH_FORKS:-3}" \
     --iterations "${JMH_ITERATIONS:-5}" --out "$OUT/decisions" >"$OUT/decisions.log" 2>&1
   measure_end "$OUT/decisions/others" "decisions"
   cat "$OUT/decisions/summary.txt" | tee -a "$OUT/run.log"
@@ -221,17 +231,18 @@ coldstarts() {
     --seconds "${COLD_SECONDS:-20}" --warmup-seconds "${COLD_WARMUP:-10}")
   local r config args attempt
   for ((r = 1; r <= RUNS; r++)); do
-    for config in direct-closed direct-open http-closed; do
+    for config in ${COLD_CONFIGS:-direct-closed direct-open http-closed}; do
       case "$config" in
         direct-closed) args=(--via direct --parallel "${COLD_PARALLEL:-4}") ;;
         direct-open) args=(--via direct --rate "${COLD_RATE:-2500}") ;;
         http-closed) args=(--via http --parallel "${COLD_PARALLEL:-4}") ;;
+        *) echo "ERROR: unknown cold-start configuration $config" >&2; exit 2 ;;
       esac
       for ((attempt = 0; ; attempt++)); do
         await_quiet "coldstarts $config run $r"
         log "coldstarts: $config run $r ..."
         measure_start
-        timeout 300 "${JAVA_CMD[@]}" io.wavelink.benchmarks.ColdStarts "${common[@]}" "${args[@]}" \
+        step timeout 300 "${JAVA_CMD[@]}" io.wavelink.benchmarks.ColdStarts "${common[@]}" "${args[@]}" \
           --out "$OUT/coldstarts/$config-$r.json" >"$OUT/coldstarts/$config-$r.log" 2>&1 \
           || { log "ERROR: see $OUT/coldstarts/$config-$r.log"; break; }
         measure_end "$OUT/coldstarts/$config-$r.others" "coldstarts $config run $r"
@@ -266,8 +277,8 @@ warm() {
   local gw_url="http://127.0.0.1:$gw_port/v1/functions/echo/invoke"
   local wrk_args=(-t "${WRK_THREADS:-1}" -c "${WRK_CONNECTIONS:-32}" --latency -s "$ROOT/benchmarks/wrk/post.lua")
   log "warm: warm-up ${WRK_WARMUP:-30} s each"
-  wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$raw_url" >"$OUT/warm/warmup-raw.log" 2>&1
-  wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$gw_url" >"$OUT/warm/warmup-gateway.log" 2>&1
+  step wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$raw_url" >"$OUT/warm/warmup-raw.log" 2>&1
+  step wrk "${wrk_args[@]}" -d "${WRK_WARMUP:-30}s" "$gw_url" >"$OUT/warm/warmup-gateway.log" 2>&1
   local r target url pid cpu0 attempt
   for ((r = 1; r <= RUNS; r++)); do
     for target in raw gateway; do
@@ -276,7 +287,7 @@ warm() {
         await_quiet "warm $target run $r"
         measure_start
         cpu0=$(proc_cpu_seconds "$pid")
-        wrk "${wrk_args[@]}" -d "${WRK_SECONDS:-15}s" "$url" >"$OUT/warm/$target-$r.txt" 2>&1
+        step wrk "${wrk_args[@]}" -d "${WRK_SECONDS:-15}s" "$url" >"$OUT/warm/$target-$r.txt" 2>&1
         # the server's own CPU seconds during the run (wrk's are not counted)
         awk -v a="$cpu0" -v b="$(proc_cpu_seconds "$pid")" 'BEGIN {printf "%.3f\n", b - a}' >"$OUT/warm/$target-$r.cpu"
         measure_end "$OUT/warm/$target-$r.others" "warm $target run $r"
