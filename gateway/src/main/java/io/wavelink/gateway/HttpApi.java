@@ -142,7 +142,7 @@ public final class HttpApi extends AllDirectives {
                             // the shard was still being re-allocated (each is still sent at most twice)
                             org.apache.pekko.actor.Address address = removed.member().address();
                             timers.startSingleTimer(address + "#1", address, delay);
-                            timers.startSingleTimer(address + "#2", address, delay.multipliedBy(4));
+                            timers.startSingleTimer(address + "#2", address, delay.multipliedBy(4)); // 4 s by default
                             return Behaviors.same();
                           })
                       .onMessage(
