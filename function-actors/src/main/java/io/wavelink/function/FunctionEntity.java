@@ -220,6 +220,20 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     int memoryMb;
     /** when it last entered STARTING; a start that never answers is given up after a while */
     long startingSinceMs = -1;
+    /** the callers of its invocations in flight, by invocation id: told at once if it is lost */
+    final Map<Long, ActorRef<InvocationReply>> calls = new LinkedHashMap<>();
+
+    /** Takes the call that ended off the list; false if it was not on it (counted out before). */
+    boolean callEnded(long invocationId) {
+      if (invocationId == 0 && !calls.isEmpty()) {
+        // from a Wavelet of an earlier version, which does not echo the id: the oldest call
+        Iterator<Long> oldest = calls.keySet().iterator();
+        oldest.next();
+        oldest.remove();
+        return true;
+      }
+      return calls.remove(invocationId) != null;
+    }
 
     Instance(String id, InstanceKind kind, int concurrency, Phase phase, long nowMs) {
       this.id = id;
@@ -262,6 +276,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final List<Invoke> loadingInvokes = new ArrayList<>();
   private long queuedBytes;
   private int inFlight;
+  /** the id of the last invocation dispatched to an instance (ids are per entity incarnation) */
+  private long lastInvocationId;
+  /** nodes that refused an emergency instance for lack of room, and until when they are skipped */
+  private final Map<String, Long> fullNodesUntilMs = new LinkedHashMap<>();
 
   private Autoscaler.State scaling;
   private int desiredRegular;
@@ -517,8 +535,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       }
     }
     metrics.queueWait(nowNanos - p.arrivalNanos());
+    long invocationId = ++lastInvocationId;
+    inst.calls.put(invocationId, p.invoke().replyTo());
     inst.wavelet.tell(
-        new Wavelet.Invoke(inst.id, p.invoke().input(), remainingMs, coldStart, p.invoke().replyTo(), events));
+        new Wavelet.Invoke(
+            inst.id, invocationId, p.invoke().input(), remainingMs, coldStart, p.invoke().replyTo(), events));
   }
 
   /** Runs queued invocations on free slots, oldest first. */
@@ -602,8 +623,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private boolean startEmergency(Instance inst) {
     NodeDirectory.View view = deps.directory().view();
+    Set<String> skip = inst.refusedBy;
+    if (!fullNodesUntilMs.isEmpty()) {
+      long now = now();
+      fullNodesUntilMs.values().removeIf(until -> until <= now);
+      if (!fullNodesUntilMs.isEmpty()) {
+        skip = new HashSet<>(inst.refusedBy);
+        skip.addAll(fullNodesUntilMs.keySet());
+      }
+    }
     Optional<String> node =
-        Placement.mostFree(view.nodes(), spec.memoryMb() * inst.concurrency, inst.refusedBy, random);
+        Placement.mostFree(view.nodes(), spec.memoryMb() * inst.concurrency, skip, random);
     if (node.isEmpty()) {
       return false;
     }
@@ -697,11 +727,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void onFinished(Wavelet.InvocationFinished finished) {
     Instance inst = instances.get(finished.instanceId());
-    levelChanged();
-    inFlight = Math.max(0, inFlight - 1);
-    if (inst == null) {
+    if (inst == null || !inst.callEnded(finished.invocationId())) {
+      // a call of an instance already given up as lost (its node came back): counted out then
       return;
     }
+    levelChanged();
+    inFlight = Math.max(0, inFlight - 1);
     inst.inFlight = Math.max(0, inst.inFlight - 1);
     if (inst.inFlight == 0) {
       inst.idleSinceMs = now();
@@ -753,6 +784,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     getContext().getLog().info("Instance {} of {} failed on {}: {}", inst.id, name, failed.nodeId(), failed.reason());
     if (inst.kind == InstanceKind.EMERGENCY) {
       inst.refusedBy.add(failed.nodeId());
+      if (failed.refused()) {
+        fullNodesUntilMs.put(failed.nodeId(), now() + settings.emergencyFullNodeBackoff().toMillis());
+      }
       if (failed.refused() && inst.phase == Phase.STARTING && startEmergency(inst)) {
         return; // trying the next node
       }
@@ -1112,8 +1146,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
    * retired (they finish what they run) and replaced; instances on an unreachable or departed node
    * are lost: emergency ones are dropped, regular ones are removed from the desired state and
    * replaced through the regular track. Their invocations in flight will not be answered by that
-   * node; the gateway retries them once when the member is removed. A start that has not answered
-   * within the start timeout is given up the same way.
+   * node: their callers are told so at once ({@link InvocationReply.Status#INSTANCE_LOST}) and the
+   * gateway sends each once more. A start that has not answered within the start timeout is given
+   * up the same way.
    */
   private void checkNodes(long now) {
     NodeDirectory.View view = deps.directory().view();
@@ -1160,6 +1195,18 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     levelChanged();
     inFlight = Math.max(0, inFlight - inst.inFlight);
     inst.inFlight = 0;
+    // its calls in flight will not be answered by that node: their callers (the gateways) hear it
+    // now and send each once more, instead of waiting for the member's removal
+    if (!inst.calls.isEmpty()) {
+      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", inst.calls.size(), inst.id, name);
+      InvocationReply lost =
+          InvocationReply.rejected(
+              InvocationReply.Status.INSTANCE_LOST,
+              "instance " + inst.id + " of function " + name + " was lost with node " + inst.nodeId
+                  + " before it answered");
+      inst.calls.values().forEach(caller -> caller.tell(lost));
+      inst.calls.clear();
+    }
     if (inst.kind == InstanceKind.REGULAR) {
       finishDraining(inst); // out of the journal's desired state and off its node
     } else {

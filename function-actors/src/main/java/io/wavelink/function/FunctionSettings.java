@@ -17,7 +17,8 @@ import java.time.Duration;
  * @param emergencyIdleTtl an idle emergency instance is retired after this
  * @param emergencyQueueDelay how long an invocation queued at a warm but saturated function waits
  *     for a regular slot before emergency instances are spawned
- * @param emergencyMemoryMbCap emergency instances reserve at most this much memory
+ * @param emergencyFullNodeBackoff a node that refused an emergency instance for lack of room is not
+ *     asked again by the same function for this long
  * @param storeTimeout how long a deploy or delete waits for the journal before 503
  * @param startTimeout an instance that has not reported ready by then is given up and replaced
  * @param placement placement policy name
@@ -32,6 +33,7 @@ public record FunctionSettings(
     int emergencyBudget,
     Duration emergencyIdleTtl,
     Duration emergencyQueueDelay,
+    Duration emergencyFullNodeBackoff,
     Duration storeTimeout,
     Duration startTimeout,
     String placement,
@@ -54,6 +56,7 @@ public record FunctionSettings(
         c.getInt("emergency.budget"),
         c.getDuration("emergency.idle-ttl"),
         c.getDuration("emergency.queue-delay"),
+        c.getDuration("emergency.full-node-backoff"),
         c.getDuration("store-timeout"),
         c.getDuration("start-timeout"),
         c.getString("placement"),

@@ -109,8 +109,9 @@ public final class HttpApi extends AllDirectives {
     this.executor = system.executionContext();
     this.pending =
         new PendingInvocations(
-            (function, input) ->
-                function(function).ask(r -> new FunctionEntity.Invoke(input, r), settings.invokeTimeout()),
+            (function, input, timeout) ->
+                function(function).ask(r -> new FunctionEntity.Invoke(input, r), timeout),
+            settings.invokeTimeout(),
             executor);
     system.systemActorOf(
         retryOnMemberRemoved(pending, settings.retryDelay()),
@@ -479,6 +480,7 @@ public final class HttpApi extends AllDirectives {
         yield errorWith(StatusCodes.TOO_MANY_REQUESTS, "overloaded", r, headers);
       }
       case UNAVAILABLE -> errorWith(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", r, headers);
+      case INSTANCE_LOST -> errorWith(StatusCodes.SERVICE_UNAVAILABLE, "instance_lost", r, headers);
     };
   }
 

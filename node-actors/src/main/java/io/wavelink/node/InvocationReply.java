@@ -37,7 +37,13 @@ public record InvocationReply(
     /** The function's queue is full (HTTP 429). */
     OVERLOADED,
     /** No capacity could be had in time, or the control plane is not ready (HTTP 503). */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /**
+     * The instance running it was lost with its node (unreachable or gone) before it answered: the
+     * function's entity says so at once, and the gateway sends the invocation once more (HTTP 503
+     * only if it was already sent twice).
+     */
+    INSTANCE_LOST
   }
 
   private static final byte[] EMPTY = new byte[0];

@@ -93,8 +93,13 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   public record StopInstance(String instanceId) implements Command {}
 
+  /**
+   * Runs one invocation on an instance. {@code invocationId} is the owner's id for the call, echoed
+   * in {@link InvocationFinished} so that the owner knows which of an instance's calls ended.
+   */
   public record Invoke(
       String instanceId,
+      long invocationId,
       byte[] input,
       long timeoutMs,
       boolean coldStart,
@@ -138,7 +143,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   public record InstanceFailed(String instanceId, String nodeId, boolean refused, String reason)
       implements InstanceEvent {}
 
-  public record InvocationFinished(String instanceId) implements InstanceEvent {}
+  /** One call on the instance has ended; its answer went to the caller. */
+  public record InvocationFinished(String instanceId, long invocationId) implements InstanceEvent {}
 
   public record NodeStatus(
       String nodeId,
@@ -348,7 +354,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
               InvocationReply.rejected(
                   InvocationReply.Status.UNAVAILABLE,
                   "instance " + invoke.instanceId() + " is not running on node " + settings.nodeId()));
-      invoke.owner().tell(new InvocationFinished(invoke.instanceId()));
+      invoke.owner().tell(new InvocationFinished(invoke.instanceId(), invoke.invocationId()));
       return this;
     }
     sandbox.inFlight++;
@@ -377,7 +383,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                     "");
           }
           invoke.replyTo().tell(reply);
-          invoke.owner().tell(new InvocationFinished(spec.instanceId()));
+          invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId()));
           self.tell(new Finished(spec.instanceId()));
         });
     return this;

@@ -55,13 +55,13 @@ class WaveletTest {
     assertEquals("n1", ready.nodeId());
     assertEquals("n1", Wavelet.nodeIdOf(ready.wavelet()));
 
-    w.tell(new Wavelet.Invoke("echo-e-1", "hi".getBytes(StandardCharsets.UTF_8), 1000, true, caller.getRef(), owner.getRef()));
+    w.tell(new Wavelet.Invoke("echo-e-1", 7L, "hi".getBytes(StandardCharsets.UTF_8), 1000, true, caller.getRef(), owner.getRef()));
     InvocationReply reply = caller.receiveMessage(Duration.ofSeconds(10));
     assertEquals(InvocationReply.Status.OK, reply.status());
     assertEquals("hi", new String(reply.output(), StandardCharsets.UTF_8));
     assertEquals(InstanceKind.EMERGENCY, reply.kind());
     assertTrue(reply.coldStart());
-    owner.expectMessage(new Wavelet.InvocationFinished("echo-e-1"));
+    owner.expectMessage(new Wavelet.InvocationFinished("echo-e-1", 7L));
   }
 
   @Test
@@ -91,9 +91,9 @@ class WaveletTest {
     ActorRef<Wavelet.Command> w = wavelet("n3", 1024);
     TestProbe<Wavelet.InstanceEvent> owner = testKit.createTestProbe();
     TestProbe<InvocationReply> caller = testKit.createTestProbe();
-    w.tell(new Wavelet.Invoke("ghost", new byte[0], 1000, false, caller.getRef(), owner.getRef()));
+    w.tell(new Wavelet.Invoke("ghost", 8L, new byte[0], 1000, false, caller.getRef(), owner.getRef()));
     assertEquals(InvocationReply.Status.UNAVAILABLE, caller.receiveMessage().status());
-    owner.expectMessage(new Wavelet.InvocationFinished("ghost"));
+    owner.expectMessage(new Wavelet.InvocationFinished("ghost", 8L));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wavelink.node.InvocationReply;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +19,81 @@ class PendingInvocationsTest {
   /** Attempts stay open until the test completes them. */
   private final List<CompletableFuture<InvocationReply>> attempts = new ArrayList<>();
 
-  private final PendingInvocations pending =
-      new PendingInvocations(
-          (function, input) -> {
-            CompletableFuture<InvocationReply> f = new CompletableFuture<>();
-            attempts.add(f);
-            return f;
-          },
-          Runnable::run);
+  /** The timeout each attempt was given. */
+  private final List<Duration> timeouts = new ArrayList<>();
+
+  private final PendingInvocations pending = pendingWithin(Duration.ofSeconds(30));
+
+  private PendingInvocations pendingWithin(Duration timeout) {
+    return new PendingInvocations(
+        (function, input, within) -> {
+          CompletableFuture<InvocationReply> f = new CompletableFuture<>();
+          attempts.add(f);
+          timeouts.add(within);
+          return f;
+        },
+        timeout,
+        Runnable::run);
+  }
 
   private static final InvocationReply OK = InvocationReply.rejected(InvocationReply.Status.OK, "");
+  private static final InvocationReply LOST =
+      InvocationReply.rejected(InvocationReply.Status.INSTANCE_LOST, "instance i of f was lost with node n");
+
+  @Test
+  void anInvocationWhoseInstanceWasLostIsSentOnceMoreAtOnce() throws Exception {
+    CompletionStage<InvocationReply> call = pending.invoke("f", new byte[] {1});
+    attempts.get(0).complete(LOST);
+    assertEquals(2, attempts.size(), "sent again without waiting for a member's removal");
+    assertEquals(1, pending.retries());
+    assertFalse(call.toCompletableFuture().isDone());
+    attempts.get(1).complete(OK);
+    assertSame(OK, call.toCompletableFuture().get(1, TimeUnit.SECONDS));
+    assertEquals(0, pending.retryPending(), "nothing left to retry when the member is removed");
+  }
+
+  @Test
+  void aSecondLostInstanceIsTheCallersAnswer() throws Exception {
+    CompletionStage<InvocationReply> call = pending.invoke("f", new byte[0]);
+    attempts.get(0).complete(LOST);
+    attempts.get(1).complete(LOST);
+    assertEquals(2, attempts.size(), "never a third attempt");
+    assertSame(LOST, call.toCompletableFuture().get(1, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aLostInstanceWaitsForTheOtherAttemptStillRunning() throws Exception {
+    CompletionStage<InvocationReply> call = pending.invoke("f", new byte[0]);
+    pending.retryPending(); // the member-removed retry is already running
+    attempts.get(0).complete(LOST);
+    assertEquals(2, attempts.size());
+    assertFalse(call.toCompletableFuture().isDone(), "the retry may still answer");
+    attempts.get(1).complete(OK);
+    assertSame(OK, call.toCompletableFuture().get(1, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void theRetryGetsOnlyWhatIsLeftOfTheTimeout() {
+    pending.invoke("f", new byte[0]);
+    pending.retryPending();
+    assertEquals(Duration.ofSeconds(30), timeouts.get(0));
+    assertTrue(timeouts.get(1).compareTo(Duration.ofSeconds(30)) < 0, "retry within " + timeouts.get(1));
+    assertTrue(!timeouts.get(1).isNegative() && !timeouts.get(1).isZero());
+  }
+
+  @Test
+  void aCallPastItsTimeoutIsNotSentAgain() throws Exception {
+    PendingInvocations shortLived = pendingWithin(Duration.ofMillis(1));
+    CompletionStage<InvocationReply> call = shortLived.invoke("f", new byte[0]);
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < Duration.ofMillis(5).toNanos()) {
+      Thread.onSpinWait(); // until the call's 1 ms timeout has surely passed
+    }
+    assertEquals(0, shortLived.retryPending());
+    attempts.get(0).complete(LOST);
+    assertEquals(1, attempts.size());
+    assertSame(LOST, call.toCompletableFuture().get(1, TimeUnit.SECONDS));
+  }
 
   @Test
   void aLostAttemptIsSentOnceMoreAndTheRetryAnswers() throws Exception {

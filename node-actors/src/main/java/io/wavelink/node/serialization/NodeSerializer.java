@@ -116,6 +116,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           .setColdStart(m.coldStart())
           .setReplyTo(ref(m.replyTo()))
           .setOwner(ref(m.owner()))
+          .setInvocationId(m.invocationId())
           .build();
     }
     if (o instanceof Wavelet.GetStatus m) {
@@ -142,7 +143,10 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           .build();
     }
     if (o instanceof Wavelet.InvocationFinished m) {
-      return NodeProtos.InvocationFinished.newBuilder().setInstanceId(m.instanceId()).build();
+      return NodeProtos.InvocationFinished.newBuilder()
+          .setInstanceId(m.instanceId())
+          .setInvocationId(m.invocationId())
+          .build();
     }
     if (o instanceof Wavelet.NodeStatus m) return nodeStatus(m);
     if (o instanceof InvocationReply m) return invocationReply(m);
@@ -209,6 +213,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           NodeProtos.Invoke p = NodeProtos.Invoke.parseFrom(bytes);
           return new Wavelet.Invoke(
               p.getInstanceId(),
+              p.getInvocationId(),
               p.getInput().toByteArray(),
               p.getTimeoutMs(),
               p.getColdStart(),
@@ -237,8 +242,10 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               p.getInstanceId(), p.getNodeId(), p.getRefused(), p.getReason());
         }
       case INVOCATION_FINISHED:
-        return new Wavelet.InvocationFinished(
-            NodeProtos.InvocationFinished.parseFrom(bytes).getInstanceId());
+        {
+          NodeProtos.InvocationFinished p = NodeProtos.InvocationFinished.parseFrom(bytes);
+          return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId());
+        }
       case NODE_STATUS:
         return nodeStatus(NodeProtos.NodeStatus.parseFrom(bytes));
       case INVOCATION_REPLY:
@@ -482,6 +489,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         return NodeProtos.InvocationReply.Status.STATUS_OVERLOADED;
       case UNAVAILABLE:
         return NodeProtos.InvocationReply.Status.STATUS_UNAVAILABLE;
+      case INSTANCE_LOST:
+        return NodeProtos.InvocationReply.Status.STATUS_INSTANCE_LOST;
       default:
         throw new IllegalArgumentException("Unknown invocation status " + status);
     }
@@ -501,6 +510,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         return InvocationReply.Status.OVERLOADED;
       case STATUS_UNAVAILABLE:
         return InvocationReply.Status.UNAVAILABLE;
+      case STATUS_INSTANCE_LOST:
+        return InvocationReply.Status.INSTANCE_LOST;
       default:
         throw new IllegalArgumentException("Unknown invocation status " + status);
     }

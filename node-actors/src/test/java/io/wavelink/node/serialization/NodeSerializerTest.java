@@ -111,8 +111,8 @@ class NodeSerializerTest {
     Wavelet.StartInstance start =
         new Wavelet.StartInstance("i", "f", 1, InstanceKind.REGULAR, bytes("m"), 64, 1, Map.of(), probe.ref());
     Wavelet.StartInstance back = (Wavelet.StartInstance) roundTrip(start);
-    back.owner().tell(new Wavelet.InvocationFinished("i"));
-    probe.expectMessage(new Wavelet.InvocationFinished("i"));
+    back.owner().tell(new Wavelet.InvocationFinished("i", 3L));
+    probe.expectMessage(new Wavelet.InvocationFinished("i", 3L));
   }
 
   @Test
@@ -124,8 +124,8 @@ class NodeSerializerTest {
   void invoke() throws Exception {
     ActorRef<InvocationReply> replyTo = testKit.<InvocationReply>createTestProbe().ref();
     ActorRef<Wavelet.InstanceEvent> owner = testKit.<Wavelet.InstanceEvent>createTestProbe().ref();
-    roundTrip(new Wavelet.Invoke("echo-r-1", bytes("{\"n\":1}"), 10_000, true, replyTo, owner));
-    roundTrip(new Wavelet.Invoke("echo-r-1", new byte[0], 1, false, replyTo, owner));
+    roundTrip(new Wavelet.Invoke("echo-r-1", 42L, bytes("{\"n\":1}"), 10_000, true, replyTo, owner));
+    roundTrip(new Wavelet.Invoke("echo-r-1", 0L, new byte[0], 1, false, replyTo, owner));
   }
 
   @Test
@@ -158,7 +158,7 @@ class NodeSerializerTest {
 
   @Test
   void invocationFinished() throws Exception {
-    assertRoundTrip(new Wavelet.InvocationFinished("echo-r-1"));
+    assertRoundTrip(new Wavelet.InvocationFinished("echo-r-1", Long.MAX_VALUE));
   }
 
   @Test
@@ -300,12 +300,12 @@ class NodeSerializerTest {
     Map<String, Object> expected = new LinkedHashMap<>();
     expected.put("WS", start);
     expected.put("WX", new Wavelet.StopInstance("i"));
-    expected.put("WI", new Wavelet.Invoke("i", new byte[0], 1, false, testKit.<InvocationReply>createTestProbe().ref(), owner));
+    expected.put("WI", new Wavelet.Invoke("i", 1L, new byte[0], 1, false, testKit.<InvocationReply>createTestProbe().ref(), owner));
     expected.put("WG", new Wavelet.GetStatus(testKit.<Wavelet.NodeStatus>createTestProbe().ref()));
     expected.put("WC", new Wavelet.Reconcile(Set.of()));
     expected.put("WR", new Wavelet.InstanceReady("i", InstanceKind.REGULAR, "n", wavelet, 0));
     expected.put("WF", new Wavelet.InstanceFailed("i", "n", true, "r"));
-    expected.put("WD", new Wavelet.InvocationFinished("i"));
+    expected.put("WD", new Wavelet.InvocationFinished("i", 3L));
     expected.put("WN", new Wavelet.NodeStatus("n", "m", 0, 0, 0, List.of(), false));
     expected.put("IR", InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE, "m"));
     expected.put("NR", new NodeEntity.Register("m", 0, wavelet));
