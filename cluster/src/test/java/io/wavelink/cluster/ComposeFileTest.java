@@ -128,6 +128,13 @@ class ComposeFileTest {
                 + " io.wavelink.cluster.WaveLinkMember --some-arg"),
         run.stdout);
     assertTrue(run.stdout.contains("HOST 10.9.8.7"), run.stdout);
+    // the Jib image names its own classpath
+    env.put("WAVELINK_CLASSPATH", "@/app/jib-classpath-file");
+    Result jib = run(repo, env, "sh", repo.resolve(ENTRYPOINT).toString());
+    assertEquals(0, jib.exitCode, jib.stderr + jib.stdout);
+    assertTrue(
+        jib.stdout.contains("ARGS -Xmx64m -Dwavelink.test=1 -cp @/app/jib-classpath-file io.wavelink.cluster.WaveLinkMember\n"),
+        jib.stdout);
     // configured seeds first (so the seed stays the first seed node), each peer once
     assertTrue(run.stdout.contains("SEEDS pekko://wavelink@seed:2551,pekko://wavelink@127.0.0.1:2551\n"), run.stdout);
   }
