@@ -67,11 +67,11 @@ echo "member-entrypoint: pekko://wavelink@${WAVELINK_CLUSTER_HOST}:${port}" \
   "seeds=${WAVELINK_SEED_NODES:-<none: forms its own cluster>}" \
   "cassandra=${WAVELINK_CASSANDRA_CONTACT_POINTS:-<default>}"
 
-# JAVA_OPTS is split into words on purpose (several flags in one variable)
-# WaveLink's own jars first: their reference.conf must win over the Pekko defaults they override
-# shellcheck disable=SC2086
-# the Dockerfile's image: the distribution under $WAVELINK_HOME, WaveLink's jars before the others (their
-# reference.conf must win); the Jib image (cluster/pom.xml, profile `image`) sets WAVELINK_CLASSPATH
-# to its own ordered classpath file instead (@/app/jib-classpath-file, a java argument file)
+# The Dockerfile's image: the distribution under $WAVELINK_HOME, WaveLink's own jars first (their
+# reference.conf must win over the Pekko defaults they override). The Jib image (cluster/pom.xml,
+# profile `image`) sets WAVELINK_CLASSPATH to its own ordered classpath file instead
+# (@/app/jib-classpath-file, a java argument file).
 classpath="${WAVELINK_CLASSPATH:-$WAVELINK_HOME/wavelink-cluster.jar:$(ls "$WAVELINK_HOME"/lib/wavelink-*.jar 2>/dev/null | tr '\n' ':')$WAVELINK_HOME/lib/*}"
+# JAVA_OPTS is split into words on purpose (several flags in one variable)
+# shellcheck disable=SC2086
 exec java ${JAVA_OPTS:-} -cp "$classpath" io.wavelink.cluster.WaveLinkMember "$@"

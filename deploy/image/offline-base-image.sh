@@ -21,7 +21,8 @@ command -v debootstrap >/dev/null || { echo "debootstrap is missing (apt-get ins
 [[ $(id -u) -eq 0 ]] || { echo "debootstrap needs root" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+# --one-file-system: never follow a mount debootstrap may have left behind (proc, sys)
+trap 'rm -rf --one-file-system "$WORK"' EXIT
 ROOTFS="$WORK/rootfs"
 
 echo "debootstrap $SUITE from $MIRROR ..."
@@ -43,8 +44,9 @@ mkdir -p "$WORK/image/$LAYER"
 mv "$WORK/layer.tar" "$WORK/image/$LAYER/layer.tar"
 
 CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+ARCH="$(dpkg --print-architecture)" # debootstrap builds for the host's; Debian and OCI agree on amd64/arm64
 cat > "$WORK/config.json" <<EOF
-{"architecture":"amd64","os":"linux","created":"$CREATED",
+{"architecture":"$ARCH","os":"linux","created":"$CREATED",
  "config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","JAVA_HOME=/$JAVA_HOME_DIR","LANG=C.UTF-8"]},
  "rootfs":{"type":"layers","diff_ids":["sha256:$LAYER"]},
  "history":[{"created":"$CREATED","created_by":"debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates $SUITE $MIRROR"}]}

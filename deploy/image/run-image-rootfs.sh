@@ -19,7 +19,12 @@ shift 2
 [[ $(id -u) -eq 0 ]] || { echo "chroot needs root" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed to read the image's JSON" >&2; exit 1; }
 
-rm -rf "$DIR"
+# never delete through a mount left by an earlier run (its /dev is the host's /dev)
+if awk -v d="$(realpath -m "$DIR")/" 'index($2 "/", d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+  echo "something is still mounted under $DIR (an earlier run?): umount it first" >&2
+  exit 1
+fi
+rm -rf --one-file-system "$DIR"
 mkdir -p "$DIR/image" "$DIR/rootfs"
 tar -xf "$IMAGE" -C "$DIR/image"
 # layers in order (GNU tar detects their compression), then the entrypoint, environment, directory
@@ -55,14 +60,20 @@ mkdir -p "$DIR/rootfs/proc" "$DIR/rootfs/dev" "$DIR/rootfs/tmp"
 mount -t proc proc "$DIR/rootfs/proc"
 mount --bind /dev "$DIR/rootfs/dev"
 cleanup() {
-  umount "$DIR/rootfs/dev" 2>/dev/null || true
-  umount "$DIR/rootfs/proc" 2>/dev/null || true
+  umount "$DIR/rootfs/dev" || echo "WARNING: $DIR/rootfs/dev is still mounted (the host's /dev)" >&2
+  umount "$DIR/rootfs/proc" || echo "WARNING: $DIR/rootfs/proc is still mounted" >&2
 }
 trap cleanup EXIT
-trap 'kill -TERM "$child" 2>/dev/null || true' TERM INT
+child=
+trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null || true' TERM INT
 
 echo "running $CMD (in $WORKDIR as $USERSPEC, chroot $DIR/rootfs)"
 env -i "${ENV[@]}" chroot --userspec="$USERSPEC" "$DIR/rootfs" /bin/sh -c "cd $(printf '%q' "$WORKDIR") && exec $CMD" &
 child=$!
-wait "$child" || true
-wait "$child" 2>/dev/null || true
+rc=0
+wait "$child" || rc=$?
+if kill -0 "$child" 2>/dev/null; then # the wait was interrupted by our TERM/INT trap
+  rc=0
+  wait "$child" || rc=$?
+fi
+exit "$rc"

@@ -7,8 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,13 +34,16 @@ public final class PendingInvocations {
     CompletionStage<InvocationReply> send(String function, byte[] input, Duration timeout);
   }
 
+  /** One call. Its attempt count and retry flag change together, under the call's own lock. */
   private static final class Pending {
     final String function;
     final byte[] input;
     final long deadlineNanos;
     final CompletableFuture<InvocationReply> result = new CompletableFuture<>();
-    final AtomicBoolean retried = new AtomicBoolean();
-    final AtomicInteger outstanding = new AtomicInteger();
+    /** attempts sent and not yet answered (guarded by this) */
+    int outstanding;
+    /** whether the one second attempt has been sent (guarded by this) */
+    boolean retried;
 
     Pending(String function, byte[] input, long deadlineNanos) {
       this.function = function;
@@ -70,49 +71,71 @@ public final class PendingInvocations {
     Pending p = new Pending(function, input, System.nanoTime() + timeout.toNanos());
     pending.put(id, p);
     p.result.whenComplete((r, e) -> pending.remove(id));
+    synchronized (p) {
+      p.outstanding++;
+    }
     attempt(p, timeout);
     return p.result;
   }
 
+  /** Sends an attempt already counted in {@code p.outstanding}. */
   private void attempt(Pending p, Duration within) {
-    p.outstanding.incrementAndGet();
     send.send(p.function, p.input, within)
-        .whenCompleteAsync(
-            (reply, error) -> {
-              int left = p.outstanding.decrementAndGet();
-              if (error == null && reply.status() == InvocationReply.Status.INSTANCE_LOST) {
-                if (!retry(p, "instance-lost") && left == 0) {
-                  p.result.complete(reply); // already sent twice, or no time left: 503
-                }
-              } else if (error == null) {
-                p.result.complete(reply);
-              } else if (left == 0) {
-                p.result.completeExceptionally(error);
-              }
-            },
-            executor);
+        .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
+  }
+
+  private void answered(Pending p, InvocationReply reply, Throwable error) {
+    Duration retryWithin = null;
+    boolean complete = false;
+    boolean fail = false;
+    synchronized (p) {
+      p.outstanding--;
+      if (error == null && reply.status() == InvocationReply.Status.INSTANCE_LOST) {
+        retryWithin = claimRetry(p, "instance-lost");
+        // already sent twice, or no time left, and nothing else running: 503
+        complete = retryWithin == null && p.outstanding == 0;
+      } else if (error == null) {
+        complete = true;
+      } else {
+        fail = p.outstanding == 0;
+      }
+    }
+    if (retryWithin != null) {
+      attempt(p, retryWithin);
+    } else if (complete) {
+      p.result.complete(reply);
+    } else if (fail) {
+      p.result.completeExceptionally(error);
+    }
   }
 
   /**
-   * Sends {@code p} once more if it has not been yet and time is left; whether it did. Counted in
-   * {@code wavelink.gateway.retries} by {@code reason}.
+   * Claims {@code p}'s one retry if it has not been sent and time is left, counting it as
+   * outstanding; the time left, or null. Counted in {@code wavelink.gateway.retries} by {@code
+   * reason}. The caller holds {@code p}'s lock.
    */
-  private boolean retry(Pending p, String reason) {
+  private Duration claimRetry(Pending p, String reason) {
     long leftNanos = p.deadlineNanos - System.nanoTime();
-    if (p.result.isDone() || leftNanos <= 0 || !p.retried.compareAndSet(false, true)) {
-      return false;
+    if (p.result.isDone() || leftNanos <= 0 || p.retried) {
+      return null;
     }
+    p.retried = true;
+    p.outstanding++;
     retries.incrementAndGet();
     Kamon.counter("wavelink.gateway.retries").withTag("reason", reason).increment();
-    attempt(p, Duration.ofNanos(leftNanos));
-    return true;
+    return Duration.ofNanos(leftNanos);
   }
 
   /** Sends every pending invocation that has not been retried yet once more. */
   public int retryPending() {
     int n = 0;
     for (Pending p : pending.values()) {
-      if (retry(p, "member-removed")) {
+      Duration within;
+      synchronized (p) {
+        within = claimRetry(p, "member-removed");
+      }
+      if (within != null) {
+        attempt(p, within);
         n++;
       }
     }
