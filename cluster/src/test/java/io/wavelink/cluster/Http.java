@@ -2,10 +2,10 @@ package io.wavelink.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wavelink.persistence.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +16,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 
 /** A small HTTP client for the end-to-end tests, with a condition-with-deadline helper. */
 final class Http {
@@ -32,25 +31,9 @@ final class Http {
     this.base = "http://127.0.0.1:" + port;
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
   /** Polls {@code check} until it holds, failing after a deadline; never a fixed sleep. */
-  void await(String what, Check check) {
-    long end = System.nanoTime() + DEADLINE.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < end) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-    }
-    fail("timed out waiting for " + what + (last == null ? "" : ": " + last));
+  void await(String what, Await.Check check) {
+    Await.until(what, DEADLINE, check);
   }
 
   HttpResponse<String> get(String path) throws Exception {

@@ -212,7 +212,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     Phase phase;
     String nodeId = "";
     ActorRef<Wavelet.Command> wavelet;
-    int inFlight;
     long idleSinceMs;
     final Set<String> refusedBy = new HashSet<>();
     /** when it began to hold (or asked to hold) node memory; -1 while not yet asked */
@@ -222,6 +221,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     long startingSinceMs = -1;
     /** the callers of its invocations in flight, by invocation id: told at once if it is lost */
     final Map<Long, ActorRef<InvocationReply>> calls = new LinkedHashMap<>();
+
+    int inFlight() {
+      return calls.size();
+    }
 
     /** Takes the call that ended off the list; false if it was not on it (counted out before). */
     boolean callEnded(long invocationId) {
@@ -244,7 +247,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
 
     boolean hasFreeSlot() {
-      return phase == Phase.READY && inFlight < concurrency;
+      return phase == Phase.READY && calls.size() < concurrency;
     }
 
     boolean coming() {
@@ -519,7 +522,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     long nowNanos = System.nanoTime();
     long remainingMs = Math.max(1, (p.deadlineNanos() - nowNanos) / 1_000_000L);
     levelChanged();
-    inst.inFlight++;
     inFlight++;
     if (inst.kind == InstanceKind.REGULAR) {
       regularInvocations++;
@@ -733,18 +735,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     levelChanged();
     inFlight = Math.max(0, inFlight - 1);
-    inst.inFlight = Math.max(0, inst.inFlight - 1);
-    if (inst.inFlight == 0) {
+    if (inst.inFlight() == 0) {
       inst.idleSinceMs = now();
     }
     if (inst.phase == Phase.DRAINING) {
-      if (inst.inFlight == 0) {
+      if (inst.inFlight() == 0) {
         finishDraining(inst);
       }
       return;
     }
     drainQueue();
-    if (inst.kind == InstanceKind.EMERGENCY && inst.inFlight == 0 && regularHasFreeSlot()) {
+    if (inst.kind == InstanceKind.EMERGENCY && inst.inFlight() == 0 && regularHasFreeSlot()) {
       retire(inst);
     }
   }
@@ -754,7 +755,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (inst == null || inst.phase == Phase.DRAINING || spec == null) {
       // not ours any more: make sure it does not linger
       ready.wavelet().tell(new Wavelet.StopInstance(ready.instanceId()));
-      if (inst != null && inst.phase == Phase.DRAINING && inst.inFlight == 0) {
+      if (inst != null && inst.phase == Phase.DRAINING && inst.inFlight() == 0) {
         finishDraining(inst);
       }
       return;
@@ -858,7 +859,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private void scaleDown(int count) {
     List<Instance> candidates = new ArrayList<>();
     for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.phase != Phase.DRAINING && i.inFlight == 0) {
+      if (i.kind == InstanceKind.REGULAR && i.phase != Phase.DRAINING && i.inFlight() == 0) {
         candidates.add(i);
       }
     }
@@ -1001,7 +1002,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     inst.phase = Phase.DRAINING;
-    if (inst.inFlight == 0) {
+    if (inst.inFlight() == 0) {
       finishDraining(inst);
     }
     updateGauges();
@@ -1077,7 +1078,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     for (Instance i : List.copyOf(instances.values())) {
-      if (i.kind == InstanceKind.EMERGENCY && i.phase == Phase.READY && i.inFlight == 0) {
+      if (i.kind == InstanceKind.EMERGENCY && i.phase == Phase.READY && i.inFlight() == 0) {
         retire(i);
       }
     }
@@ -1129,7 +1130,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     for (Instance i : List.copyOf(instances.values())) {
       if (i.kind == InstanceKind.EMERGENCY
           && i.phase == Phase.READY
-          && i.inFlight == 0
+          && i.inFlight() == 0
           && now - i.idleSinceMs >= ttl) {
         retire(i);
       }
@@ -1193,8 +1194,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void lose(Instance inst) {
     levelChanged();
-    inFlight = Math.max(0, inFlight - inst.inFlight);
-    inst.inFlight = 0;
+    inFlight = Math.max(0, inFlight - inst.inFlight());
     // its calls in flight will not be answered by that node: their callers (the gateways) hear it
     // now and send each once more, instead of waiting for the member's removal
     if (!inst.calls.isEmpty()) {
@@ -1345,7 +1345,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     for (Instance i : instances.values()) {
       list.add(
           new InstanceStatus(
-              i.id, i.kind, i.phase.name().toLowerCase(java.util.Locale.ROOT), i.nodeId, i.inFlight, i.concurrency));
+              i.id, i.kind, i.phase.name().toLowerCase(java.util.Locale.ROOT), i.nodeId, i.inFlight(), i.concurrency));
     }
     get.replyTo()
         .tell(

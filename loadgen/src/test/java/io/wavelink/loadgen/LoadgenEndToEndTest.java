@@ -2,13 +2,13 @@ package io.wavelink.loadgen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.wavelink.cluster.WaveLinkMember;
+import io.wavelink.persistence.testkit.Await;
 import io.wavelink.persistence.testkit.TestCassandra;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,23 +170,7 @@ class LoadgenEndToEndTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void await(String what, Duration patience, Check check) {
-    long end = System.nanoTime() + patience.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < end) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-    }
-    fail("timed out waiting for " + what + (last == null ? "" : ": " + last));
+  private static void await(String what, Duration patience, Await.Check check) {
+    Await.until(what, patience, check);
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.wavelink.cluster.JournalReader;
 import io.wavelink.node.sandbox.ExampleFunctions;
+import io.wavelink.persistence.testkit.Await;
 import io.wavelink.persistence.PersistenceSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -200,7 +201,7 @@ class ChaosTest {
                 throw new IllegalStateException(e);
               }
             });
-    LocalCluster.await("the break point", Duration.ofSeconds(BREAK_AT_MS / 1000 + 5), new LocalCluster.Check() {
+    LocalCluster.await("the break point", Duration.ofSeconds(BREAK_AT_MS / 1000 + 5), new Await.Check() {
       final long start = System.nanoTime();
 
       @Override
@@ -277,16 +278,6 @@ class ChaosTest {
     return false;
   }
 
-  /** Polls {@code check} until it holds or {@code deadline} passes; whether it held. */
-  private static boolean holdsWithin(Duration deadline, LocalCluster.Check check) {
-    try {
-      LocalCluster.await("", deadline, check);
-      return true;
-    } catch (AssertionError notYet) {
-      return false;
-    }
-  }
-
   /** The gateway's {@code wavelink_gateway_retries_total} for {@code reason}, from its /metrics. */
   private static double gatewayRetries(String reason) throws Exception {
     double total = 0;
@@ -322,7 +313,7 @@ class ChaosTest {
           boolean onVictim = false;
           for (int i = 0; i < 4 && !onVictim; i++) {
             slowCalls.add(invokeAsync(slowFunction, "4000"));
-            onVictim = holdsWithin(Duration.ofSeconds(2), () -> runningOn(slowFunction, victimNode));
+            onVictim = Await.within(Duration.ofSeconds(2), () -> runningOn(slowFunction, victimNode));
           }
           assertTrue(onVictim, "a call of " + slowFunction + " runs on " + victimNode);
           markBreak();

@@ -1,6 +1,7 @@
 package io.wavelink.cluster.chaos;
 
 import io.wavelink.persistence.CassandraServer;
+import io.wavelink.persistence.testkit.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real WaveLink cluster on loopback for chaos tests: its own Cassandra (a child JVM it can stop
@@ -174,23 +174,8 @@ final class LocalCluster implements AutoCloseable {
     return HttpRequest.newBuilder(URI.create(m.url() + path)).timeout(Duration.ofSeconds(5));
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(String what, Duration deadline, Check check) {
-    long end = System.nanoTime() + deadline.toNanos();
-    while (System.nanoTime() < end) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception e) {
-        // not yet
-      }
-      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-    }
-    throw new AssertionError("timed out after " + deadline.toSeconds() + " s waiting for " + what);
+  static void await(String what, Duration deadline, Await.Check check) {
+    Await.until(what, deadline, check);
   }
 
   private static int freePort() throws IOException {
