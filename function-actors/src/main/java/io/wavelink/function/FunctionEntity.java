@@ -1,6 +1,15 @@
 package io.wavelink.function;
 
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import io.wavelink.function.internal.CostMeter;
+import io.wavelink.function.internal.Counters;
+import io.wavelink.function.internal.EmergencyTrack;
+import io.wavelink.function.internal.Instance;
+import io.wavelink.function.internal.InstancePool;
+import io.wavelink.function.internal.InvocationQueue;
+import io.wavelink.function.internal.LoadMeter;
+import io.wavelink.function.internal.NodeCheck;
+import io.wavelink.function.internal.RegularTrack;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
@@ -8,15 +17,9 @@ import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Placement;
 import io.wavelink.node.Wavelet;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.function.LongSupplier;
@@ -193,70 +196,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   // ---------------------------------------------------------------- state
 
-  private enum Phase {
-    /** regular: waiting for the journal; emergency: n/a */
-    PERSISTING,
-    /** regular: persisted, waiting for a node (or for the regular-track delay) */
-    UNPLACED,
-    /** asked a node / Wavelet to start it */
-    STARTING,
-    READY,
-    /** chosen for removal: takes no new invocations, stops when idle */
-    DRAINING
-  }
-
-  private static final class Instance {
-    final String id;
-    final InstanceKind kind;
-    final int concurrency;
-    Phase phase;
-    String nodeId = "";
-    ActorRef<Wavelet.Command> wavelet;
-    long idleSinceMs;
-    final Set<String> refusedBy = new HashSet<>();
-    /** when it began to hold (or asked to hold) node memory; -1 while not yet asked */
-    long heldSinceMs = -1;
-    int memoryMb;
-    /** when it last entered STARTING; a start that never answers is given up after a while */
-    long startingSinceMs = -1;
-    /** the callers of its invocations in flight, by invocation id: told at once if it is lost */
-    final Map<Long, ActorRef<InvocationReply>> calls = new LinkedHashMap<>();
-
-    int inFlight() {
-      return calls.size();
-    }
-
-    /** Takes the call that ended off the list; false if it was not on it (counted out before). */
-    boolean callEnded(long invocationId) {
-      if (invocationId == 0 && !calls.isEmpty()) {
-        // from a Wavelet of an earlier version, which does not echo the id: the oldest call
-        Iterator<Long> oldest = calls.keySet().iterator();
-        oldest.next();
-        oldest.remove();
-        return true;
-      }
-      return calls.remove(invocationId) != null;
-    }
-
-    Instance(String id, InstanceKind kind, int concurrency, Phase phase, long nowMs) {
-      this.id = id;
-      this.kind = kind;
-      this.concurrency = concurrency;
-      this.phase = phase;
-      this.idleSinceMs = nowMs;
-    }
-
-    boolean hasFreeSlot() {
-      return phase == Phase.READY && calls.size() < concurrency;
-    }
-
-    boolean coming() {
-      return phase == Phase.PERSISTING || phase == Phase.UNPLACED || phase == Phase.STARTING;
-    }
-  }
-
-  private record Pending(Invoke invoke, long arrivalNanos, long deadlineNanos) {}
-
   private final String name;
   private final Deps deps;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
@@ -271,37 +210,20 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private FunctionSpec spec; // null when not deployed
   private long version;
-  private final Map<String, Instance> instances = new LinkedHashMap<>();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-  /** Regular instances let go of whose removal the journal has not confirmed yet. */
-  private final Set<String> pendingRemovals = new HashSet<>();
+  private final InstancePool pool = new InstancePool();
+  private final InvocationQueue<Invoke> queue;
+  private final EmergencyTrack emergency;
+  private final RegularTrack regular = new RegularTrack();
+  private final CostMeter cost = new CostMeter();
+  private final Counters counters = new Counters();
+  private final LoadMeter load;
   /** Invocations that arrived before the store had loaded; answered 503 if loading fails. */
   private final List<Invoke> loadingInvokes = new ArrayList<>();
-  private long queuedBytes;
-  private int inFlight;
   /** the id of the last invocation dispatched to an instance (ids are per entity incarnation) */
   private long lastInvocationId;
-  /** nodes that refused an emergency instance for lack of room, and until when they are skipped */
-  private final Map<String, Long> fullNodesUntilMs = new LinkedHashMap<>();
 
   private Autoscaler.State scaling;
-  private int desiredRegular;
   private boolean panic;
-  // time-weighted concurrency since the last tick
-  private long levelSinceMs;
-  private double levelArea;
-  private long lastTickMs;
-
-  private long regularInvocations;
-  private long emergencyInvocations;
-  private long regularColdStarts;
-  private long emergencyColdStarts;
-  private long emergencySpawns;
-  private long emergencyRetirements;
-  private long rejected;
-  private final long[] heldMs = new long[InstanceKind.values().length];
-  private final long[] heldMbMs = new long[InstanceKind.values().length];
-  private final int[] peak = new int[InstanceKind.values().length];
 
   public static Behavior<Command> create(String name, Deps deps) {
     return create(name, deps, null);
@@ -337,10 +259,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.metrics = new FunctionMetrics(name);
     this.store = context.spawn(FunctionStore.create(name), "store");
     this.events = context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new);
+    this.queue = new InvocationQueue<>(settings.queueCapacity(), settings.queueMaxBytes());
+    this.emergency =
+        new EmergencyTrack(
+            settings.emergencyBudget(),
+            settings.emergencyIdleTtl().toMillis(),
+            settings.emergencyQueueDelay().toNanos(),
+            settings.emergencyFullNodeBackoff().toMillis());
     long now = now();
     this.scaling = Autoscaler.State.initial(now);
-    this.levelSinceMs = now;
-    this.lastTickMs = now;
+    this.load = new LoadMeter(now);
   }
 
   private long now() {
@@ -420,13 +348,14 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (state.exists()) {
       spec = state.spec().get();
       version = state.version();
-      desiredRegular = spec.minScale();
+      regular.desired(spec.minScale());
     }
     long now = now();
     for (FunctionStore.RegularInstance r : state.regular().values()) {
-      Instance inst = new Instance(r.instanceId(), InstanceKind.REGULAR, concurrencyOf(), Phase.UNPLACED, now);
-      inst.nodeId = r.nodeId();
-      instances.put(inst.id, inst);
+      Instance inst = newInstance(r.instanceId(), InstanceKind.REGULAR, Instance.Phase.UNPLACED, now);
+      inst.journaled(true);
+      inst.placeOn(r.nodeId(), null);
+      pool.add(inst);
       if (spec == null || r.version() != version) {
         retire(inst); // left over from an older version or a delete
       } else {
@@ -435,7 +364,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     if (spec != null) {
       getContext().getLog().info("Function {} v{} loaded with {} regular instances", name, version, state.regular().size());
-      scaleRegular(Math.max(desiredRegular, countRegular()));
+      scaleRegular(Math.max(regular.desired(), pool.regularCount()));
     }
   }
 
@@ -466,7 +395,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Behavior<Command> onInvoke(Invoke invoke) {
     if (spec == null) {
-      rejected++;
+      counters.reject();
       invoke.replyTo()
           .tell(
               InvocationReply.rejected(
@@ -474,14 +403,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return this;
     }
     long nowNanos = System.nanoTime();
-    Instance free = freeInstance();
+    InvocationQueue.Waiting<Invoke> waiting =
+        new InvocationQueue.Waiting<>(invoke, invoke.input().length, nowNanos, nowNanos + spec.timeoutMs() * 1_000_000L);
+    Instance free = pool.freeSlot();
     if (free != null && queue.isEmpty()) {
-      dispatch(free, new Pending(invoke, nowNanos, nowNanos + spec.timeoutMs() * 1_000_000L), false);
+      dispatch(free, waiting, false);
       return this;
     }
-    if (queue.size() >= settings.queueCapacity()
-        || queuedBytes + invoke.input().length > settings.queueMaxBytes()) {
-      rejected++;
+    levelChanged();
+    if (!queue.offer(waiting)) {
+      counters.reject();
       invoke.replyTo()
           .tell(
               InvocationReply.rejected(
@@ -489,9 +420,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                   "function " + name + " has " + queue.size() + " invocations waiting; retry later"));
       return this;
     }
-    levelChanged();
-    queue.addLast(new Pending(invoke, nowNanos, nowNanos + spec.timeoutMs() * 1_000_000L));
-    queuedBytes += invoke.input().length;
     if (queue.size() == 1) {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, Duration.ofMillis(50));
     }
@@ -502,46 +430,22 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return this;
   }
 
-  /** A regular instance with a free slot if there is one, else an emergency one. */
-  private Instance freeInstance() {
-    Instance emergency = null;
-    for (Instance i : instances.values()) {
-      if (i.hasFreeSlot()) {
-        if (i.kind == InstanceKind.REGULAR) {
-          return i;
-        }
-        if (emergency == null) {
-          emergency = i;
-        }
-      }
-    }
-    return emergency;
-  }
-
-  private void dispatch(Instance inst, Pending p, boolean coldStart) {
+  private void dispatch(Instance inst, InvocationQueue.Waiting<Invoke> w, boolean coldStart) {
     long nowNanos = System.nanoTime();
-    long remainingMs = Math.max(1, (p.deadlineNanos() - nowNanos) / 1_000_000L);
+    long remainingMs = Math.max(1, (w.deadlineNanos() - nowNanos) / 1_000_000L);
     levelChanged();
-    inFlight++;
-    if (inst.kind == InstanceKind.REGULAR) {
-      regularInvocations++;
-    } else {
-      emergencyInvocations++;
-    }
+    counters.invoked(inst.kind(), coldStart);
     if (coldStart) {
-      metrics.coldStart(inst.kind);
-      if (inst.kind == InstanceKind.REGULAR) {
-        regularColdStarts++;
-      } else {
-        emergencyColdStarts++;
-      }
+      metrics.coldStart(inst.kind());
     }
-    metrics.queueWait(nowNanos - p.arrivalNanos());
+    metrics.queueWait(nowNanos - w.arrivalNanos());
     long invocationId = ++lastInvocationId;
-    inst.calls.put(invocationId, p.invoke().replyTo());
-    inst.wavelet.tell(
-        new Wavelet.Invoke(
-            inst.id, invocationId, p.invoke().input(), remainingMs, coldStart, p.invoke().replyTo(), events));
+    Invoke invoke = w.invocation();
+    pool.dispatched(inst, invocationId, new Instance.Call(invoke.replyTo(), w.deadlineNanos()));
+    inst.wavelet()
+        .tell(
+            new Wavelet.Invoke(
+                inst.id(), invocationId, invoke.input(), remainingMs, coldStart, invoke.replyTo(), events));
   }
 
   /** Runs queued invocations on free slots, oldest first. */
@@ -551,13 +455,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void drainQueue(Instance justReady) {
     while (!queue.isEmpty()) {
-      Instance target = justReady != null && justReady.hasFreeSlot() ? justReady : freeInstance();
+      Instance target = justReady != null && justReady.hasFreeSlot() ? justReady : pool.freeSlot();
       if (target == null) {
         break;
       }
-      Pending p = queue.pollFirst();
-      queuedBytes -= p.invoke().input().length;
-      dispatch(target, p, target == justReady);
+      dispatch(target, queue.poll(), target == justReady);
     }
     if (queue.isEmpty()) {
       timers.cancel(Sweep.INSTANCE);
@@ -567,123 +469,69 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /** Queued invocations and no free slot: start capacity according to the mode. */
   private void onShortage() {
     String mode = mode();
-    if (mode.equals("dual") && emergencyDue()) {
+    if (mode.equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
       spawnEmergencies();
     }
     if (mode.equals("sync")) {
       // a synchronous control plane starts regular capacity for the waiting invocations at once;
       // dual and async leave the regular track to the autoscaler's tick (dual serves the burst on
       // emergency instances meanwhile), so a short burst does not also buy long-lived capacity
-      int needed = (int) Math.ceil((double) (inFlight + queue.size()) / concurrencyOf());
-      scaleRegular(Math.max(desiredRegular, Math.min(spec.maxScale(), needed)));
+      int needed = RegularTrack.needed(pool.inFlight(), queue.size(), concurrencyOf());
+      scaleRegular(Math.max(regular.desired(), Math.min(spec.maxScale(), needed)));
     }
-  }
-
-  /**
-   * Whether queued invocations should get emergency instances now. A cold function (no ready
-   * regular instance) gets them at once: the alternative is waiting for a cold start. A warm but
-   * saturated one first waits up to {@code emergency.queue-delay} for one of its regular instances
-   * to free a slot, so that brief saturation stays on the regular track.
-   */
-  private boolean emergencyDue() {
-    if (queue.isEmpty()) {
-      return false;
-    }
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.phase == Phase.READY) {
-        return System.nanoTime() - queue.peekFirst().arrivalNanos() >= settings.emergencyQueueDelay().toNanos();
-      }
-    }
-    return true;
   }
 
   private void spawnEmergencies() {
-    int coming = 0;
-    int emergencies = 0;
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.EMERGENCY) {
-        emergencies++;
-        if (i.coming()) {
-          coming += i.concurrency;
-        }
-      }
-    }
-    int wanted = queue.size() - coming;
-    while (wanted > 0 && emergencies < settings.emergencyBudget()) {
-      Instance inst =
-          new Instance(newInstanceId(InstanceKind.EMERGENCY), InstanceKind.EMERGENCY, 1, Phase.STARTING, now());
+    for (int n = emergency.toSpawn(pool, queue); n > 0; n--) {
+      Instance inst = newInstance(newInstanceId(InstanceKind.EMERGENCY), InstanceKind.EMERGENCY, Instance.Phase.STARTING, now());
       if (!startEmergency(inst)) {
         break; // no node has room: the queue waits for the regular track
       }
-      instances.put(inst.id, inst);
-      emergencies++;
-      wanted--;
-      emergencySpawns++;
+      pool.add(inst);
+      counters.emergencySpawned();
       metrics.emergencySpawned();
     }
   }
 
   private boolean startEmergency(Instance inst) {
+    long now = now();
     NodeDirectory.View view = deps.directory().view();
-    Set<String> skip = inst.refusedBy;
-    if (!fullNodesUntilMs.isEmpty()) {
-      long now = now();
-      fullNodesUntilMs.values().removeIf(until -> until <= now);
-      if (!fullNodesUntilMs.isEmpty()) {
-        skip = new HashSet<>(inst.refusedBy);
-        skip.addAll(fullNodesUntilMs.keySet());
-      }
-    }
     Optional<String> node =
-        Placement.mostFree(view.nodes(), spec.memoryMb() * inst.concurrency, skip, random);
+        Placement.mostFree(view.nodes(), inst.reservedMb(), emergency.skipped(inst, now), random);
     if (node.isEmpty()) {
       return false;
     }
-    for (NodeDirectory.Node n : view.nodes()) {
-      if (n.nodeId().equals(node.get())) {
-        inst.nodeId = n.nodeId();
-        inst.wavelet = n.wavelet();
-        inst.startingSinceMs = now();
-        hold(inst);
-        n.wavelet().tell(startCommand(inst));
-        return true;
-      }
-    }
-    return false;
+    NodeDirectory.Node n = view.node(node.get());
+    inst.placeOn(n.nodeId(), n.wavelet());
+    inst.starting(now);
+    cost.hold(inst, pool, now);
+    n.wavelet().tell(startCommand(inst));
+    return true;
   }
 
   private Wavelet.StartInstance startCommand(Instance inst) {
     return new Wavelet.StartInstance(
-        inst.id,
+        inst.id(),
         name,
         version,
-        inst.kind,
+        inst.kind(),
         spec.code(),
         spec.memoryMb(),
-        inst.concurrency,
+        inst.concurrency(),
         spec.env(),
         events);
   }
 
   private Behavior<Command> onSweep() {
-    long nowNanos = System.nanoTime();
-    Iterator<Pending> it = queue.iterator();
-    boolean changed = false;
-    while (it.hasNext()) {
-      Pending p = it.next();
-      if (p.deadlineNanos() <= nowNanos) {
-        it.remove();
-        changed = true;
-        queuedBytes -= p.invoke().input().length;
-        p.invoke().replyTo().tell(expired());
-      }
-    }
-    if (changed) {
+    List<InvocationQueue.Waiting<Invoke>> expired = queue.expire(System.nanoTime());
+    if (!expired.isEmpty()) {
       levelChanged();
+      InvocationReply reply = expired();
+      expired.forEach(w -> w.invocation().replyTo().tell(reply));
     }
     if (queue.isEmpty()) {
       timers.cancel(Sweep.INSTANCE);
-    } else if (mode().equals("dual") && emergencyDue()) {
+    } else if (mode().equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
       spawnEmergencies();
     }
     return this;
@@ -695,12 +543,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
    */
   private InvocationReply expired() {
     boolean noRoom = false;
-    for (Instance i : instances.values()) {
-      if (i.phase == Phase.READY) {
+    for (Instance i : pool.all()) {
+      if (i.phase() == Instance.Phase.READY) {
         noRoom = false;
         break;
       }
-      noRoom |= i.kind == InstanceKind.REGULAR && i.phase == Phase.UNPLACED;
+      noRoom |= i.regular() && i.phase() == Instance.Phase.UNPLACED;
     }
     if (noRoom) {
       return InvocationReply.rejected(
@@ -728,67 +576,65 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void onFinished(Wavelet.InvocationFinished finished) {
-    Instance inst = instances.get(finished.instanceId());
-    if (inst == null || !inst.callEnded(finished.invocationId())) {
+    levelChanged();
+    Instance inst = pool.finished(finished.instanceId(), finished.invocationId());
+    if (inst == null) {
       // a call of an instance already given up as lost (its node came back): counted out then
       return;
     }
-    levelChanged();
-    inFlight = Math.max(0, inFlight - 1);
     if (inst.inFlight() == 0) {
-      inst.idleSinceMs = now();
+      inst.idleSince(now());
     }
-    if (inst.phase == Phase.DRAINING) {
+    if (inst.phase() == Instance.Phase.DRAINING) {
       if (inst.inFlight() == 0) {
         finishDraining(inst);
       }
       return;
     }
     drainQueue();
-    if (inst.kind == InstanceKind.EMERGENCY && inst.inFlight() == 0 && regularHasFreeSlot()) {
+    if (!inst.regular() && inst.inFlight() == 0 && pool.regularHasFreeSlot()) {
       retire(inst);
     }
   }
 
   private void onReady(Wavelet.InstanceReady ready) {
-    Instance inst = instances.get(ready.instanceId());
-    if (inst == null || inst.phase == Phase.DRAINING || spec == null) {
+    Instance inst = pool.get(ready.instanceId());
+    if (inst == null || inst.phase() == Instance.Phase.DRAINING || spec == null) {
       // not ours any more: make sure it does not linger
       ready.wavelet().tell(new Wavelet.StopInstance(ready.instanceId()));
-      if (inst != null && inst.phase == Phase.DRAINING && inst.inFlight() == 0) {
+      if (inst != null && inst.phase() == Instance.Phase.DRAINING && inst.inFlight() == 0) {
         finishDraining(inst);
       }
       return;
     }
-    if (inst.phase == Phase.READY) {
+    if (inst.phase() == Instance.Phase.READY) {
       return;
     }
-    inst.phase = Phase.READY;
-    inst.nodeId = ready.nodeId();
-    inst.wavelet = ready.wavelet();
-    inst.idleSinceMs = now();
+    inst.phase(Instance.Phase.READY);
+    inst.placeOn(ready.nodeId(), ready.wavelet());
+    inst.idleSince(now());
     getContext()
         .getLog()
-        .debug("{} instance {} of {} ready on {} after {} us", inst.kind.label(), inst.id, name, ready.nodeId(), ready.startMicros());
+        .debug("{} instance {} of {} ready on {} after {} us", inst.kind().label(), inst.id(), name, ready.nodeId(), ready.startMicros());
     drainQueue(inst);
-    if (inst.kind == InstanceKind.REGULAR) {
+    if (inst.regular()) {
       retireIdleEmergencies();
     }
     updateGauges();
   }
 
   private void onFailed(Wavelet.InstanceFailed failed) {
-    Instance inst = instances.get(failed.instanceId());
+    Instance inst = pool.get(failed.instanceId());
     if (inst == null) {
       return;
     }
-    getContext().getLog().info("Instance {} of {} failed on {}: {}", inst.id, name, failed.nodeId(), failed.reason());
-    if (inst.kind == InstanceKind.EMERGENCY) {
-      inst.refusedBy.add(failed.nodeId());
+    getContext().getLog().info("Instance {} of {} failed on {}: {}", inst.id(), name, failed.nodeId(), failed.reason());
+    if (!inst.regular()) {
+      inst.refusedBy().add(failed.nodeId());
       if (failed.refused()) {
-        fullNodesUntilMs.put(failed.nodeId(), now() + settings.emergencyFullNodeBackoff().toMillis());
+        emergency.nodeFull(failed.nodeId(), now());
       }
-      if (failed.refused() && inst.phase == Phase.STARTING && startEmergency(inst)) {
+      if (failed.refused() && inst.phase() == Instance.Phase.STARTING && startEmergency(inst)) {
         return; // trying the next node
       }
       forget(inst);
@@ -800,16 +646,15 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     // regular: release the placement, then try elsewhere on a later tick
     if (!failed.nodeId().isEmpty()) {
-      nodeRef(failed.nodeId()).tell(new NodeEntity.Release(inst.id));
+      nodeRef(failed.nodeId()).tell(new NodeEntity.Release(inst.id()));
     }
-    if (inst.phase == Phase.DRAINING) {
+    if (inst.phase() == Instance.Phase.DRAINING) {
       finishDraining(inst);
       return;
     }
-    inst.refusedBy.add(failed.nodeId());
-    inst.phase = Phase.UNPLACED;
-    inst.nodeId = "";
-    inst.wavelet = null;
+    inst.refusedBy().add(failed.nodeId());
+    inst.phase(Instance.Phase.UNPLACED);
+    inst.unplace();
     if (!failed.refused()) {
       failQueue(failed.reason());
     }
@@ -817,30 +662,24 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void failQueue(String reason) {
-    while (!queue.isEmpty()) {
-      Pending p = queue.pollFirst();
-      p.invoke()
-          .replyTo()
-          .tell(
-              InvocationReply.rejected(
-                  InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + reason));
-    }
-    queuedBytes = 0;
     levelChanged();
+    InvocationReply reply =
+        InvocationReply.rejected(
+            InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + reason);
+    queue.drain().forEach(w -> w.invocation().replyTo().tell(reply));
   }
 
   // ---------------------------------------------------------------- regular track
 
   /** Brings the number of regular instances (coming or ready) to {@code target}. */
   private void scaleRegular(int target) {
-    desiredRegular = target;
-    int current = countRegular();
+    regular.desired(target);
+    int current = pool.regularCount();
     long now = now();
     for (int n = current; n < target; n++) {
-      Instance inst =
-          new Instance(newInstanceId(InstanceKind.REGULAR), InstanceKind.REGULAR, concurrencyOf(), Phase.PERSISTING, now);
-      instances.put(inst.id, inst);
-      String id = inst.id;
+      Instance inst = newInstance(newInstanceId(InstanceKind.REGULAR), InstanceKind.REGULAR, Instance.Phase.PERSISTING, now);
+      pool.add(inst);
+      String id = inst.id();
       getContext()
           .ask(
               FunctionStore.Done.class,
@@ -850,39 +689,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
               (done, error) -> new RegularPersisted(id, error == null));
     }
     if (current > target) {
-      scaleDown(current - target);
+      pool.scaleDownChoice(current - target).forEach(this::retire);
     }
     updateGauges();
-  }
-
-  /** Drains up to {@code count} regular instances, idle ones first; never one with work in flight. */
-  private void scaleDown(int count) {
-    List<Instance> candidates = new ArrayList<>();
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.phase != Phase.DRAINING && i.inFlight() == 0) {
-        candidates.add(i);
-      }
-    }
-    // not yet started ones first, then the longest idle
-    candidates.sort(
-        (a, b) -> {
-          int ca = a.phase == Phase.READY ? 1 : 0;
-          int cb = b.phase == Phase.READY ? 1 : 0;
-          return ca != cb ? Integer.compare(ca, cb) : Long.compare(a.idleSinceMs, b.idleSinceMs);
-        });
-    for (int n = 0; n < count && n < candidates.size(); n++) {
-      retire(candidates.get(n));
-    }
-  }
-
-  private int countRegular() {
-    int n = 0;
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.phase != Phase.DRAINING) {
-        n++;
-      }
-    }
-    return n;
   }
 
   /**
@@ -891,7 +700,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
    * journal never keeps an instance this entity has let go of.
    */
   private void removeFromStore(String id) {
-    pendingRemovals.add(id);
+    regular.removing(id);
     getContext()
         .ask(
             FunctionStore.Done.class,
@@ -903,25 +712,26 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Behavior<Command> onRegularRemoved(RegularRemoved removed) {
     if (removed.ok()) {
-      pendingRemovals.remove(removed.instanceId());
+      regular.removed(removed.instanceId());
     }
     return this;
   }
 
   private Behavior<Command> onRegularPersisted(RegularPersisted persisted) {
-    Instance inst = instances.get(persisted.instanceId());
-    if (inst == null || inst.phase != Phase.PERSISTING) {
+    Instance inst = pool.get(persisted.instanceId());
+    if (inst == null || inst.phase() != Instance.Phase.PERSISTING) {
       return this;
     }
     if (!persisted.ok()) {
       // the journal did not confirm in time: forget it (the autoscaler will ask again), and make
       // sure it is not left in the journal in case the write did land after all
       forget(inst);
-      removeFromStore(inst.id);
-      getContext().getLog().warn("Journal did not confirm regular instance {} of {}", inst.id, name);
+      removeFromStore(inst.id());
+      getContext().getLog().warn("Journal did not confirm regular instance {} of {}", inst.id(), name);
       return this;
     }
-    inst.phase = Phase.UNPLACED;
+    inst.journaled(true);
+    inst.phase(Instance.Phase.UNPLACED);
     place(inst);
     return this;
   }
@@ -929,38 +739,37 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /** Chooses a node (or keeps the recorded one), records it in the journal, then places. */
   private void place(Instance inst) {
     long delay = regularTrackDelayMs();
-    if (delay > 0 && inst.phase == Phase.UNPLACED && inst.nodeId.isEmpty()) {
-      inst.phase = Phase.STARTING; // waiting out the emulated cluster-manager latency
-      timers.startSingleTimer("place-" + inst.id, new PlaceNow(inst.id), Duration.ofMillis(delay));
+    if (delay > 0 && inst.phase() == Instance.Phase.UNPLACED && inst.nodeId().isEmpty()) {
+      inst.phase(Instance.Phase.STARTING); // waiting out the emulated cluster-manager latency
+      timers.startSingleTimer("place-" + inst.id(), new PlaceNow(inst.id()), Duration.ofMillis(delay));
       return;
     }
     placeNow(inst);
   }
 
   private Behavior<Command> onPlaceNow(PlaceNow msg) {
-    Instance inst = instances.get(msg.instanceId());
-    if (inst != null && inst.phase == Phase.STARTING && inst.wavelet == null && inst.nodeId.isEmpty()) {
-      inst.phase = Phase.UNPLACED;
+    Instance inst = pool.get(msg.instanceId());
+    if (inst != null && inst.phase() == Instance.Phase.STARTING && inst.wavelet() == null && inst.nodeId().isEmpty()) {
+      inst.phase(Instance.Phase.UNPLACED);
       placeNow(inst);
     }
     return this;
   }
 
   private void placeNow(Instance inst) {
-    if (!inst.nodeId.isEmpty()) {
+    if (!inst.nodeId().isEmpty()) {
       startOn(inst);
       return;
     }
     Optional<String> node =
-        placement.choose(
-            deps.directory().view().nodes(), spec.memoryMb() * inst.concurrency, inst.refusedBy, random);
+        placement.choose(deps.directory().view().nodes(), inst.reservedMb(), inst.refusedBy(), random);
     if (node.isEmpty()) {
-      inst.refusedBy.clear(); // try every node again on the next tick
+      inst.refusedBy().clear(); // try every node again on the next tick
       return; // stays UNPLACED; the tick retries
     }
-    inst.phase = Phase.STARTING;
-    inst.nodeId = node.get();
-    String id = inst.id;
+    inst.phase(Instance.Phase.STARTING);
+    inst.placeOn(node.get(), null);
+    String id = inst.id();
     String nodeId = node.get();
     getContext()
         .ask(
@@ -972,13 +781,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private Behavior<Command> onRegularAssigned(RegularAssigned assigned) {
-    Instance inst = instances.get(assigned.instanceId());
-    if (inst == null || inst.phase != Phase.STARTING || !inst.nodeId.equals(assigned.nodeId())) {
+    Instance inst = pool.get(assigned.instanceId());
+    if (inst == null || inst.phase() != Instance.Phase.STARTING || !inst.nodeId().equals(assigned.nodeId())) {
       return this;
     }
     if (!assigned.ok()) {
-      inst.phase = Phase.UNPLACED;
-      inst.nodeId = "";
+      inst.phase(Instance.Phase.UNPLACED);
+      inst.unplace();
       return this; // retried on the next tick
     }
     startOn(inst);
@@ -986,10 +795,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void startOn(Instance inst) {
-    inst.phase = Phase.STARTING;
-    inst.startingSinceMs = now();
-    hold(inst);
-    nodeRef(inst.nodeId).tell(new NodeEntity.Place(startCommand(inst)));
+    long now = now();
+    inst.starting(now);
+    cost.hold(inst, pool, now);
+    nodeRef(inst.nodeId()).tell(new NodeEntity.Place(startCommand(inst)));
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<NodeEntity.Command> nodeRef(String nodeId) {
@@ -998,10 +807,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   /** Takes an instance out of service; it stops once its in-flight invocations have finished. */
   private void retire(Instance inst) {
-    if (inst.phase == Phase.DRAINING) {
+    if (inst.phase() == Instance.Phase.DRAINING) {
       return;
     }
-    inst.phase = Phase.DRAINING;
+    inst.phase(Instance.Phase.DRAINING);
     if (inst.inFlight() == 0) {
       finishDraining(inst);
     }
@@ -1010,77 +819,42 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   /** A deleted function whose instances are all gone leaves its shard (and the remembered set). */
   private void passivateIfGone() {
-    if (spec == null && instances.isEmpty() && queue.isEmpty() && shard != null) {
+    if (spec == null && pool.isEmpty() && queue.isEmpty() && shard != null) {
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
   }
 
-  /** Cost accounting: the instance holds node memory from its start request on. */
-  private void hold(Instance inst) {
-    if (inst.heldSinceMs >= 0) {
-      return;
-    }
-    inst.heldSinceMs = now();
-    inst.memoryMb = spec.memoryMb() * inst.concurrency; // what it reserves on its node
-    int held = 0;
-    for (Instance i : instances.values()) {
-      if (i.kind == inst.kind && i.heldSinceMs >= 0) {
-        held++;
-      }
-    }
-    int k = inst.kind.ordinal();
-    peak[k] = Math.max(peak[k], held + (instances.containsKey(inst.id) ? 0 : 1));
-  }
-
   /** Drops an instance from the view and books the memory time it held. */
   private void forget(Instance inst) {
-    instances.remove(inst.id);
-    if (inst.heldSinceMs >= 0) {
-      long ms = now() - inst.heldSinceMs;
-      heldMs[inst.kind.ordinal()] += ms;
-      heldMbMs[inst.kind.ordinal()] += ms * inst.memoryMb;
-      inst.heldSinceMs = -1;
-    }
+    levelChanged();
+    pool.remove(inst);
+    cost.release(inst, now());
   }
 
   private void finishDraining(Instance inst) {
     forget(inst);
     passivateIfGone();
-    if (inst.kind == InstanceKind.EMERGENCY) {
-      if (inst.wavelet != null) {
-        inst.wavelet.tell(new Wavelet.StopInstance(inst.id));
+    if (!inst.regular()) {
+      if (inst.wavelet() != null) {
+        inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
       }
-      emergencyRetirements++;
+      counters.emergencyRetired();
       metrics.emergencyRetired();
     } else {
-      String id = inst.id;
-      String nodeId = inst.nodeId;
       // out of the desired state first, then off the node (which stops the sandbox)
-      removeFromStore(id);
-      if (!nodeId.isEmpty()) {
-        nodeRef(nodeId).tell(new NodeEntity.Release(id));
+      if (inst.journaled()) {
+        removeFromStore(inst.id());
+      }
+      if (!inst.nodeId().isEmpty()) {
+        nodeRef(inst.nodeId()).tell(new NodeEntity.Release(inst.id()));
       }
     }
     updateGauges();
   }
 
-  private boolean regularHasFreeSlot() {
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.hasFreeSlot()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private void retireIdleEmergencies() {
-    if (!queue.isEmpty() || !regularHasFreeSlot()) {
-      return;
-    }
-    for (Instance i : List.copyOf(instances.values())) {
-      if (i.kind == InstanceKind.EMERGENCY && i.phase == Phase.READY && i.inFlight() == 0) {
-        retire(i);
-      }
+    if (queue.isEmpty()) {
+      emergency.toRetire(pool, true, Long.MIN_VALUE).forEach(this::retire);
     }
   }
 
@@ -1091,123 +865,79 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return this;
     }
     long now = now();
-    levelChanged();
-    double observed = now > lastTickMs ? levelArea / (now - lastTickMs) : inFlight + queue.size();
-    levelArea = 0;
-    lastTickMs = now;
+    double observed = load.sample(now, level());
     Autoscaler.Settings knobs = settings.autoscaling().with(spec.autoscaling());
     scaling = Autoscaler.record(knobs, scaling, now, observed);
-    int ready = 0;
-    for (Instance i : instances.values()) {
-      if (i.kind == InstanceKind.REGULAR && i.phase == Phase.READY) {
-        ready++;
-      }
-    }
+    int ready = pool.count(InstanceKind.REGULAR, Instance.Phase.READY);
     Autoscaler.Decision decision =
-        Autoscaler.decide(
-            knobs, scaling, now, ready, concurrencyOf(), spec.minScale(), spec.maxScale());
+        Autoscaler.decide(knobs, scaling, now, ready, concurrencyOf(), spec.minScale(), spec.maxScale());
     scaling = decision.next();
     panic = decision.panic();
-    int target = decision.desired();
-    if (!queue.isEmpty()) {
-      // never scale below what the waiting invocations need
-      int needed = (int) Math.ceil((double) (inFlight + queue.size()) / concurrencyOf());
-      target = Math.max(target, Math.min(spec.maxScale(), needed));
-    }
+    int target =
+        RegularTrack.tickTarget(decision.desired(), pool.inFlight(), queue.size(), concurrencyOf(), spec.maxScale());
     checkNodes(now);
-    for (String id : List.copyOf(pendingRemovals)) {
-      removeFromStore(id); // journal writes that failed earlier (Cassandra was down)
-    }
+    regular.unconfirmedRemovals().forEach(this::removeFromStore); // journal writes that failed earlier
     scaleRegular(target);
     // retry placement of regular instances that found no node
-    for (Instance i : List.copyOf(instances.values())) {
-      if (i.kind == InstanceKind.REGULAR && i.phase == Phase.UNPLACED) {
+    for (Instance i : pool.snapshot()) {
+      if (i.regular() && i.phase() == Instance.Phase.UNPLACED) {
         place(i);
       }
     }
-    // emergency instances: retire idle ones past their TTL
-    long ttl = settings.emergencyIdleTtl().toMillis();
-    for (Instance i : List.copyOf(instances.values())) {
-      if (i.kind == InstanceKind.EMERGENCY
-          && i.phase == Phase.READY
-          && i.inFlight() == 0
-          && now - i.idleSinceMs >= ttl) {
-        retire(i);
-      }
-    }
-    retireIdleEmergencies();
-    if (mode().equals("dual") && emergencyDue()) {
+    emergency.toRetire(pool, queue.isEmpty(), now).forEach(this::retire);
+    if (mode().equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
       spawnEmergencies();
     }
     return this;
   }
 
   /**
-   * Compares the instances with the member's node view. Instances on a node that is leaving are
-   * retired (they finish what they run) and replaced; instances on an unreachable or departed node
-   * are lost: emergency ones are dropped, regular ones are removed from the desired state and
-   * replaced through the regular track. Their invocations in flight will not be answered by that
-   * node: their callers are told so at once ({@link InvocationReply.Status#INSTANCE_LOST}) and the
-   * gateway sends each once more. A start that has not answered within the start timeout is given
-   * up the same way.
+   * Compares the instances with the member's node view ({@link NodeCheck}): instances on a node
+   * that is leaving are retired and replaced; instances on an unreachable or departed node, or whose
+   * start never answered, are lost: emergency ones are dropped, regular ones are removed from the
+   * desired state and replaced through the regular track. Their invocations in flight will not be
+   * answered by that node: their callers are told so at once ({@link
+   * InvocationReply.Status#INSTANCE_LOST}) and the gateway sends each once more.
    */
   private void checkNodes(long now) {
     NodeDirectory.View view = deps.directory().view();
     long startTimeout = settings.startTimeout().toMillis();
     boolean replace = false;
-    for (Instance i : List.copyOf(instances.values())) {
-      if (i.phase == Phase.PERSISTING || i.phase == Phase.UNPLACED || i.nodeId.isEmpty()) {
-        continue;
-      }
-      if (i.phase == Phase.STARTING && i.startingSinceMs >= 0 && now - i.startingSinceMs > startTimeout) {
-        getContext().getLog().warn("Instance {} of {} did not start on {} within {} ms", i.id, name, i.nodeId, startTimeout);
-        lose(i);
-        replace = true;
-        continue;
-      }
-      NodeDirectory.Node node = view.initialized() ? view.node(i.nodeId) : null;
-      if (node == null || node.up()) {
-        continue; // unknown nodes are left to the NodeEntity, which refuses without a live Wavelet
-      }
-      if (node.state().equals(NodeDirectory.LEAVING)) {
-        // replace only if there is somewhere else to go: when the last node leaves (a single
-        // member stopping), the instance stays in the desired state and comes back with it
-        boolean elsewhere = false;
-        for (NodeDirectory.Node n : view.nodes()) {
-          elsewhere |= n.up() && !n.nodeId().equals(i.nodeId);
-        }
-        if (elsewhere && i.phase != Phase.DRAINING) {
-          getContext().getLog().info("Node {} is leaving: replacing instance {} of {}", i.nodeId, i.id, name);
+    for (Instance i : pool.snapshot()) {
+      switch (NodeCheck.check(i, view, now, startTimeout)) {
+        case KEEP -> {}
+        case REPLACE -> {
+          getContext().getLog().info("Node {} is leaving: replacing instance {} of {}", i.nodeId(), i.id(), name);
           retire(i);
           replace = true;
         }
-      } else {
-        getContext().getLog().info("Node {} is {}: instance {} of {} is lost", i.nodeId, node.state(), i.id, name);
-        lose(i);
-        replace = true;
+        case LOST -> {
+          getContext().getLog().info("Instance {} of {} on node {} is lost", i.id(), name, i.nodeId());
+          lose(i);
+          replace = true;
+        }
       }
     }
     if (replace && spec != null) {
-      scaleRegular(desiredRegular);
+      scaleRegular(regular.desired());
     }
   }
 
   private void lose(Instance inst) {
     levelChanged();
-    inFlight = Math.max(0, inFlight - inst.inFlight());
     // its calls in flight will not be answered by that node: their callers (the gateways) hear it
     // now and send each once more, instead of waiting for the member's removal
-    if (!inst.calls.isEmpty()) {
-      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", inst.calls.size(), inst.id, name);
+    List<Instance.Call> calls = pool.takeCalls(inst);
+    if (!calls.isEmpty()) {
+      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", calls.size(), inst.id(), name);
       InvocationReply lost =
           InvocationReply.rejected(
               InvocationReply.Status.INSTANCE_LOST,
-              "instance " + inst.id + " of function " + name + " was lost with node " + inst.nodeId
+              "instance " + inst.id() + " of function " + name + " was lost with node " + inst.nodeId()
                   + " before it answered");
-      inst.calls.values().forEach(caller -> caller.tell(lost));
-      inst.calls.clear();
+      calls.forEach(call -> call.caller().tell(lost));
     }
-    if (inst.kind == InstanceKind.REGULAR) {
+    if (inst.regular()) {
       finishDraining(inst); // out of the journal's desired state and off its node
     } else {
       forget(inst);
@@ -1215,11 +945,14 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
   }
 
-  /** Integrates the concurrency level (in flight + queued) over time, for the autoscaler. */
+  /** Invocations in flight and queued: the concurrency the autoscaler follows. */
+  private int level() {
+    return pool.inFlight() + queue.size();
+  }
+
+  /** Call before the level changes, so that the time spent at the old level is counted. */
   private void levelChanged() {
-    long now = now();
-    levelArea += (double) (inFlight + queue.size()) * (now - levelSinceMs);
-    levelSinceMs = now;
+    load.changed(now(), level());
   }
 
   // ---------------------------------------------------------------- deploy, delete, get
@@ -1258,10 +991,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     spec = msg.deploy().spec();
     version = deployed.version();
     // instances of the previous version drain; new ones come with the new spec
-    int previous = countRegular();
-    for (Instance i : List.copyOf(instances.values())) {
-      retire(i);
-    }
+    int previous = pool.regularCount();
+    pool.snapshot().forEach(this::retire);
     scaleRegular(Math.max(spec.minScale(), Math.min(previous, spec.maxScale())));
     drainQueue();
     if (!queue.isEmpty()) {
@@ -1310,16 +1041,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return this;
     }
     spec = null;
-    for (Instance i : List.copyOf(instances.values())) {
-      retire(i);
-    }
-    while (!queue.isEmpty()) {
-      queue.pollFirst()
-          .invoke()
-          .replyTo()
-          .tell(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " was deleted"));
-    }
-    queuedBytes = 0;
+    pool.snapshot().forEach(this::retire);
+    levelChanged();
+    InvocationReply deleted =
+        InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " was deleted");
+    queue.drain().forEach(w -> w.invocation().replyTo().tell(deleted));
     FunctionCatalog.ref(deps.sharding())
         .tell(new FunctionCatalog.Unregister(name, getContext().getSystem().ignoreRef()));
     msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
@@ -1332,20 +1058,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       get.replyTo().tell(new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
       return this;
     }
-    long now = now();
-    long[] ms = heldMs.clone();
-    long[] mbMs = heldMbMs.clone();
-    for (Instance i : instances.values()) {
-      if (i.heldSinceMs >= 0) {
-        ms[i.kind.ordinal()] += now - i.heldSinceMs;
-        mbMs[i.kind.ordinal()] += (now - i.heldSinceMs) * i.memoryMb;
-      }
-    }
-    List<InstanceStatus> list = new ArrayList<>(instances.size());
-    for (Instance i : instances.values()) {
-      list.add(
-          new InstanceStatus(
-              i.id, i.kind, i.phase.name().toLowerCase(java.util.Locale.ROOT), i.nodeId, i.inFlight(), i.concurrency));
+    CostMeter.Snapshot held = cost.snapshot(pool, now());
+    List<InstanceStatus> list = new ArrayList<>();
+    for (Instance i : pool.all()) {
+      list.add(new InstanceStatus(i.id(), i.kind(), i.phase().label(), i.nodeId(), i.inFlight(), i.concurrency()));
     }
     get.replyTo()
         .tell(
@@ -1355,29 +1071,35 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                 version,
                 mode(),
                 list,
-                inFlight,
+                pool.inFlight(),
                 queue.size(),
                 new Stats(
-                    regularInvocations,
-                    emergencyInvocations,
-                    regularColdStarts,
-                    emergencyColdStarts,
-                    emergencySpawns,
-                    emergencyRetirements,
-                    rejected,
+                    counters.invocations(InstanceKind.REGULAR),
+                    counters.invocations(InstanceKind.EMERGENCY),
+                    counters.coldStarts(InstanceKind.REGULAR),
+                    counters.coldStarts(InstanceKind.EMERGENCY),
+                    counters.emergencySpawns(),
+                    counters.emergencyRetirements(),
+                    counters.rejected(),
                     panic,
-                    desiredRegular,
-                    ms[InstanceKind.REGULAR.ordinal()],
-                    ms[InstanceKind.EMERGENCY.ordinal()],
-                    mbMs[InstanceKind.REGULAR.ordinal()],
-                    mbMs[InstanceKind.EMERGENCY.ordinal()],
-                    peak[InstanceKind.REGULAR.ordinal()],
-                    peak[InstanceKind.EMERGENCY.ordinal()]),
+                    regular.desired(),
+                    held.heldMs(InstanceKind.REGULAR),
+                    held.heldMs(InstanceKind.EMERGENCY),
+                    held.heldMbMs(InstanceKind.REGULAR),
+                    held.heldMbMs(InstanceKind.EMERGENCY),
+                    held.peak(InstanceKind.REGULAR),
+                    held.peak(InstanceKind.EMERGENCY)),
                 getContext().getSystem().address().toString()));
     return this;
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private Instance newInstance(String id, InstanceKind kind, Instance.Phase phase, long nowMs) {
+    int concurrency = kind == InstanceKind.REGULAR ? concurrencyOf() : 1;
+    int memoryMb = spec == null ? 0 : spec.memoryMb();
+    return new Instance(id, kind, concurrency, memoryMb * concurrency, phase, nowMs);
+  }
 
   private String mode() {
     return spec != null && !spec.controlPlaneMode().isEmpty() ? spec.controlPlaneMode() : settings.mode();
@@ -1399,17 +1121,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void updateGauges() {
-    int regular = 0;
-    int emergency = 0;
-    for (Instance i : instances.values()) {
-      if (i.phase == Phase.READY) {
-        if (i.kind == InstanceKind.REGULAR) {
-          regular++;
-        } else {
-          emergency++;
-        }
-      }
-    }
-    metrics.instances(regular, emergency);
+    metrics.instances(
+        pool.count(InstanceKind.REGULAR, Instance.Phase.READY),
+        pool.count(InstanceKind.EMERGENCY, Instance.Phase.READY));
   }
 }

@@ -1,0 +1,97 @@
+package io.wavelink.function.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * A function's invocations waiting for a free slot, oldest first, bounded in count and in bytes:
+ * past either bound an invocation is refused (the caller answers 429) rather than queued. Each
+ * waits at most until its deadline (its arrival plus the function's timeout).
+ *
+ * @param <T> what is queued (the entity's invocation message)
+ */
+public final class InvocationQueue<T> {
+
+  /** A queued invocation: its message, its body size, and when it arrived and must be answered. */
+  public record Waiting<T>(T invocation, int bytes, long arrivalNanos, long deadlineNanos) {}
+
+  private final ArrayDeque<Waiting<T>> queue = new ArrayDeque<>();
+  private final int capacity;
+  private final long maxBytes;
+  private long bytes;
+
+  public InvocationQueue(int capacity, long maxBytes) {
+    this.capacity = capacity;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Queues it unless a bound would be exceeded; false if refused. */
+  public boolean offer(Waiting<T> waiting) {
+    if (queue.size() >= capacity || bytes + waiting.bytes() > maxBytes) {
+      return false;
+    }
+    queue.addLast(waiting);
+    bytes += waiting.bytes();
+    return true;
+  }
+
+  public Waiting<T> poll() {
+    Waiting<T> w = queue.pollFirst();
+    if (w != null) {
+      bytes -= w.bytes();
+    }
+    return w;
+  }
+
+  public Waiting<T> peek() {
+    return queue.peekFirst();
+  }
+
+  /** Removes and returns those whose deadline is at or before {@code nowNanos}. */
+  public List<Waiting<T>> expire(long nowNanos) {
+    List<Waiting<T>> expired = new ArrayList<>();
+    for (Iterator<Waiting<T>> it = queue.iterator(); it.hasNext(); ) {
+      Waiting<T> w = it.next();
+      if (w.deadlineNanos() <= nowNanos) {
+        it.remove();
+        bytes -= w.bytes();
+        expired.add(w);
+      }
+    }
+    return expired;
+  }
+
+  /** Removes and returns everything queued. */
+  public List<Waiting<T>> drain() {
+    List<Waiting<T>> all = new ArrayList<>(queue);
+    queue.clear();
+    bytes = 0;
+    return all;
+  }
+
+  public int size() {
+    return queue.size();
+  }
+
+  public boolean isEmpty() {
+    return queue.isEmpty();
+  }
+
+  public long bytes() {
+    return bytes;
+  }
+
+  /** How long the oldest invocation has waited, 0 when none waits. */
+  public long oldestWaitNanos(long nowNanos) {
+    Waiting<T> w = queue.peekFirst();
+    return w == null ? 0 : nowNanos - w.arrivalNanos();
+  }
+
+  /** Time left to the oldest invocation's deadline, in ms (at least 0); {@code fallback} when empty. */
+  public long oldestRemainingMs(long nowNanos, long fallback) {
+    Waiting<T> w = queue.peekFirst();
+    return w == null ? fallback : Math.max(0, (w.deadlineNanos() - nowNanos) / 1_000_000L);
+  }
+}
