@@ -141,6 +141,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
    * Counters since this entity started. Cost: {@code *InstanceMs} is the time instances of each kind
    * held their node's memory (from the start request to the stop, idle time included), and {@code
    * *MbMs} the same weighted by the memory they reserved; peaks count instances held at once.
+   * {@code evicted*}: idle instances given back to make room for other functions; {@code expired}:
+   * invocations whose deadline passed while they waited for an instance (504); {@code noCapacity}:
+   * invocations refused because no node could ever hold an instance (503); {@code rejected}: unknown
+   * function or queue full (404, 429).
    */
   public record Stats(
       long regularInvocations,
@@ -157,7 +161,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       long regularMbMs,
       long emergencyMbMs,
       int peakRegular,
-      int peakEmergency) {}
+      int peakEmergency,
+      long evictedRegular,
+      long evictedEmergency,
+      long expired,
+      long noCapacity) {}
 
   // internal messages
   private record Loaded(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
@@ -168,12 +176,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private record StoreDeleted(Delete delete, FunctionStore.DeleteResult result, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record RegularPersisted(String instanceId, boolean ok) implements Command, NoSerializationVerificationNeeded {}
+  private record RegularPersisted(String instanceId, String nodeId, boolean ok)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private record RegularRemoved(String instanceId, boolean ok)
       implements Command, NoSerializationVerificationNeeded {}
-
-  private record RegularAssigned(String instanceId, String nodeId, boolean ok) implements Command, NoSerializationVerificationNeeded {}
 
   private record PlaceNow(String instanceId) implements Command, NoSerializationVerificationNeeded {}
 
@@ -379,7 +386,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(StoreDeleted.class, this::onStoreDeleted)
         .onMessage(Get.class, this::onGet)
         .onMessage(RegularPersisted.class, this::onRegularPersisted)
-        .onMessage(RegularAssigned.class, this::onRegularAssigned)
         .onMessage(RegularRemoved.class, this::onRegularRemoved)
         .onMessage(PlaceNow.class, this::onPlaceNow)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -413,6 +419,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     levelChanged();
     if (!queue.offer(waiting)) {
       counters.reject();
+      metrics.queueFull();
       invoke.replyTo()
           .tell(
               InvocationReply.rejected(
@@ -468,17 +475,47 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   /** Queued invocations and no free slot: start capacity according to the mode. */
   private void onShortage() {
+    if (neverFits()) {
+      refuseQueue(
+          InvocationReply.Status.NO_CAPACITY,
+          "no worker node can hold an instance of " + name + " (" + smallestInstanceMb()
+              + " MB: memoryMb" + (mode().equals("dual") ? "" : " x concurrency") + "); add larger nodes or lower it");
+      return;
+    }
     String mode = mode();
     if (mode.equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
       spawnEmergencies();
     }
-    if (mode.equals("sync")) {
-      // a synchronous control plane starts regular capacity for the waiting invocations at once;
-      // dual and async leave the regular track to the autoscaler's tick (dual serves the burst on
-      // emergency instances meanwhile), so a short burst does not also buy long-lived capacity
-      int needed = RegularTrack.needed(pool.inFlight(), queue.size(), concurrencyOf());
-      scaleRegular(Math.max(regular.desired(), Math.min(spec.maxScale(), needed)));
+    if (mode.equals("sync") && pool.regularCount() == 0) {
+      // a synchronous control plane wakes the autoscaler from zero at once, as Knative's activator
+      // does; beyond the first instance the autoscaler's tick decides, for every mode alike
+      scaleRegular(Math.max(regular.desired(), 1));
     }
+  }
+
+  /** The smallest instance this function can have in its mode, in MB. */
+  private int smallestInstanceMb() {
+    return mode().equals("dual") ? spec.memoryMb() : spec.memoryMb() * concurrencyOf();
+  }
+
+  /**
+   * Whether no node could ever hold an instance of this function: nodes are known and up, and all
+   * are smaller than its smallest instance. (No node known yet, as while the cluster forms, is not
+   * "never": invocations wait.)
+   */
+  private boolean neverFits() {
+    List<NodeDirectory.Node> nodes = deps.directory().view().nodes();
+    boolean known = false;
+    for (NodeDirectory.Node n : nodes) {
+      known |= n.capacityMb() > 0;
+    }
+    return known && !Placement.fitsAnywhere(nodes, smallestInstanceMb());
+  }
+
+  /** How long a node may take to make room for an instance that invocations wait for. */
+  private long admissionWaitMs() {
+    long max = settings.admissionWait().toMillis();
+    return Math.max(1, Math.min(max, queue.oldestRemainingMs(System.nanoTime(), max)));
   }
 
   private void spawnEmergencies() {
@@ -497,19 +534,19 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     long now = now();
     NodeDirectory.View view = deps.directory().view();
     Optional<String> node =
-        Placement.mostFree(view.nodes(), inst.reservedMb(), emergency.skipped(inst, now), random);
+        Placement.forWaitingCallers(
+            Placement::mostFree, view.nodes(), inst.reservedMb(), emergency.skipped(inst, now), random);
     if (node.isEmpty()) {
       return false;
     }
     NodeDirectory.Node n = view.node(node.get());
     inst.placeOn(n.nodeId(), n.wavelet());
     inst.starting(now);
-    cost.hold(inst, pool, now);
-    n.wavelet().tell(startCommand(inst));
+    n.wavelet().tell(startCommand(inst, admissionWaitMs(), true));
     return true;
   }
 
-  private Wavelet.StartInstance startCommand(Instance inst) {
+  private Wavelet.StartInstance startCommand(Instance inst, long waitMs, boolean callersWaiting) {
     return new Wavelet.StartInstance(
         inst.id(),
         name,
@@ -519,7 +556,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         spec.memoryMb(),
         inst.concurrency(),
         spec.env(),
-        events);
+        events,
+        waitMs,
+        callersWaiting);
   }
 
   private Behavior<Command> onSweep() {
@@ -527,6 +566,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (!expired.isEmpty()) {
       levelChanged();
       InvocationReply reply = expired();
+      if (reply.status() == InvocationReply.Status.NO_CAPACITY) {
+        expired.forEach(w -> counters.noCapacity());
+        metrics.noCapacity(expired.size());
+      } else {
+        expired.forEach(w -> counters.expired());
+        metrics.expired(expired.size());
+      }
       expired.forEach(w -> w.invocation().replyTo().tell(reply));
     }
     if (queue.isEmpty()) {
@@ -538,27 +584,35 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   /**
-   * The answer to an invocation whose deadline passed in the queue: 503 when no node has room for
-   * an instance of this function at all (an operator's problem, not a slow function), else 504.
+   * The answer to an invocation whose deadline passed while it waited for an instance: 503 when no
+   * worker node is up at all, else 504 (its timeout counts from its arrival, queueing included).
    */
   private InvocationReply expired() {
-    boolean noRoom = false;
-    for (Instance i : pool.all()) {
-      if (i.phase() == Instance.Phase.READY) {
-        noRoom = false;
-        break;
-      }
-      noRoom |= i.regular() && i.phase() == Instance.Phase.UNPLACED;
+    boolean anyUp = false;
+    for (NodeDirectory.Node n : deps.directory().view().nodes()) {
+      anyUp |= n.up();
     }
-    if (noRoom) {
+    if (!anyUp) {
       return InvocationReply.rejected(
-          InvocationReply.Status.UNAVAILABLE,
-          "no worker node has " + spec.memoryMb() * spec.concurrency() + " MB free for an instance of "
-              + name + " (memoryMb x concurrency); add capacity or lower them");
+          InvocationReply.Status.NO_CAPACITY, "no worker node is up to run " + name + "; retry later");
     }
     return InvocationReply.rejected(
         InvocationReply.Status.TIMEOUT,
-        "function " + name + " timed out after " + spec.timeoutMs() + " ms waiting for an instance");
+        "function " + name + " timed out after " + spec.timeoutMs()
+            + " ms waiting for an instance: the nodes' memory was held by busy instances");
+  }
+
+  /** Answers every queued invocation with {@code status} (503 kinds). */
+  private void refuseQueue(InvocationReply.Status status, String message) {
+    levelChanged();
+    InvocationReply reply = InvocationReply.rejected(status, message);
+    List<InvocationQueue.Waiting<Invoke>> refused = queue.drain();
+    if (status == InvocationReply.Status.NO_CAPACITY) {
+      refused.forEach(w -> counters.noCapacity());
+      metrics.noCapacity(refused.size());
+    }
+    refused.forEach(w -> w.invocation().replyTo().tell(reply));
+    timers.cancel(Sweep.INSTANCE);
   }
 
   // ---------------------------------------------------------------- Wavelet events
@@ -571,6 +625,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       onReady(r);
     } else if (event instanceof Wavelet.InstanceFailed f) {
       onFailed(f);
+    } else if (event instanceof Wavelet.Reserved r) {
+      onReserved(r);
+    } else if (event instanceof Wavelet.Reclaim r) {
+      onReclaim(r);
     }
     return this;
   }
@@ -610,9 +668,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (inst.phase() == Instance.Phase.READY) {
       return;
     }
+    long now = now();
+    // an emergency instance holds memory from its admission, which is when it started preparing
+    cost.hold(inst, pool, now - ready.startMicros() / 1000);
     inst.phase(Instance.Phase.READY);
     inst.placeOn(ready.nodeId(), ready.wavelet());
-    inst.idleSince(now());
+    inst.idleSince(now);
     getContext()
         .getLog()
         .debug("{} instance {} of {} ready on {} after {} us", inst.kind().label(), inst.id(), name, ready.nodeId(), ready.startMicros());
@@ -644,14 +705,15 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       updateGauges();
       return;
     }
-    // regular: release the placement, then try elsewhere on a later tick
-    if (!failed.nodeId().isEmpty()) {
+    // regular: off that node (its placement released if it was made), then the next node
+    if (inst.phase() != Instance.Phase.RESERVING && !failed.nodeId().isEmpty()) {
       nodeRef(failed.nodeId()).tell(new NodeEntity.Release(inst.id()));
     }
     if (inst.phase() == Instance.Phase.DRAINING) {
       finishDraining(inst);
       return;
     }
+    cost.release(inst, now());
     inst.refusedBy().add(failed.nodeId());
     inst.phase(Instance.Phase.UNPLACED);
     inst.unplace();
@@ -662,11 +724,32 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void failQueue(String reason) {
-    levelChanged();
-    InvocationReply reply =
-        InvocationReply.rejected(
-            InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + reason);
-    queue.drain().forEach(w -> w.invocation().replyTo().tell(reply));
+    refuseQueue(InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + reason);
+  }
+
+  /**
+   * A node asks an idle instance back for another function (keep-alive is a cache). It goes if it
+   * is still idle and, for a regular instance, the function keeps its minScale without it: retired
+   * like any scale-down (stopped at once, removed from the journal), and counted as an eviction.
+   */
+  private void onReclaim(Wavelet.Reclaim reclaim) {
+    Instance inst = pool.get(reclaim.instanceId());
+    if (inst == null) {
+      reclaim.wavelet().tell(new Wavelet.StopInstance(reclaim.instanceId())); // not ours (any more)
+      return;
+    }
+    boolean keep =
+        inst.phase() != Instance.Phase.READY
+            || inst.inFlight() > 0
+            || (spec != null && inst.regular() && pool.regularCount() <= spec.minScale());
+    if (keep) {
+      reclaim.wavelet().tell(new Wavelet.ReclaimDeclined(inst.id()));
+      return;
+    }
+    getContext().getLog().debug("{} instance {} of {} given back to node {}", inst.kind().label(), inst.id(), name, reclaim.nodeId());
+    counters.evicted(inst.kind());
+    metrics.evicted(inst.kind());
+    retire(inst);
   }
 
   // ---------------------------------------------------------------- regular track
@@ -677,16 +760,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     int current = pool.regularCount();
     long now = now();
     for (int n = current; n < target; n++) {
-      Instance inst = newInstance(newInstanceId(InstanceKind.REGULAR), InstanceKind.REGULAR, Instance.Phase.PERSISTING, now);
+      Instance inst = newInstance(newInstanceId(InstanceKind.REGULAR), InstanceKind.REGULAR, Instance.Phase.UNPLACED, now);
       pool.add(inst);
-      String id = inst.id();
-      getContext()
-          .ask(
-              FunctionStore.Done.class,
-              store,
-              settings.storeTimeout(),
-              replyTo -> new FunctionStore.AddRegular(id, replyTo),
-              (done, error) -> new RegularPersisted(id, error == null));
+      place(inst);
     }
     if (current > target) {
       pool.scaleDownChoice(current - target).forEach(this::retire);
@@ -717,79 +793,114 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return this;
   }
 
-  private Behavior<Command> onRegularPersisted(RegularPersisted persisted) {
-    Instance inst = pool.get(persisted.instanceId());
-    if (inst == null || inst.phase() != Instance.Phase.PERSISTING) {
-      return this;
-    }
-    if (!persisted.ok()) {
-      // the journal did not confirm in time: forget it (the autoscaler will ask again), and make
-      // sure it is not left in the journal in case the write did land after all
-      forget(inst);
-      removeFromStore(inst.id());
-      getContext().getLog().warn("Journal did not confirm regular instance {} of {}", inst.id(), name);
-      return this;
-    }
-    inst.journaled(true);
-    inst.phase(Instance.Phase.UNPLACED);
-    place(inst);
-    return this;
-  }
-
-  /** Chooses a node (or keeps the recorded one), records it in the journal, then places. */
+  /**
+   * Places an unplaced regular instance: after the regular-track delay (emulating a conventional
+   * cluster manager) for a new one; at once on its recorded node for one restored from the journal.
+   */
   private void place(Instance inst) {
-    long delay = regularTrackDelayMs();
-    if (delay > 0 && inst.phase() == Instance.Phase.UNPLACED && inst.nodeId().isEmpty()) {
-      inst.phase(Instance.Phase.STARTING); // waiting out the emulated cluster-manager latency
-      timers.startSingleTimer("place-" + inst.id(), new PlaceNow(inst.id()), Duration.ofMillis(delay));
+    if (inst.phase() != Instance.Phase.UNPLACED) {
       return;
+    }
+    if (inst.nodeId().isEmpty()) {
+      long delay = regularTrackDelayMs();
+      long now = now();
+      if (delay > 0 && inst.notBeforeMs() == 0) {
+        inst.notBeforeMs(now + delay);
+        timers.startSingleTimer("place-" + inst.id(), new PlaceNow(inst.id()), Duration.ofMillis(delay));
+        return;
+      }
+      if (now < inst.notBeforeMs()) {
+        return; // its PlaceNow comes
+      }
     }
     placeNow(inst);
   }
 
   private Behavior<Command> onPlaceNow(PlaceNow msg) {
     Instance inst = pool.get(msg.instanceId());
-    if (inst != null && inst.phase() == Instance.Phase.STARTING && inst.wavelet() == null && inst.nodeId().isEmpty()) {
-      inst.phase(Instance.Phase.UNPLACED);
+    if (inst != null && inst.phase() == Instance.Phase.UNPLACED) {
       placeNow(inst);
     }
     return this;
   }
 
+  /**
+   * Asks a node's Wavelet to reserve memory for the instance; nothing is written before a node has
+   * room. An instance that invocations wait for (or that the function's minScale needs) may have the
+   * node reclaim idle instances of other functions and wait for them; one the autoscaler wants
+   * ahead of demand takes free memory or retires idle emergency instances, nothing else.
+   */
   private void placeNow(Instance inst) {
     if (!inst.nodeId().isEmpty()) {
-      startOn(inst);
+      startOn(inst); // restored on the node the journal records
       return;
     }
+    NodeDirectory.View view = deps.directory().view();
+    boolean needed = !queue.isEmpty() || pool.count(InstanceKind.REGULAR, Instance.Phase.READY) < spec.minScale();
     Optional<String> node =
-        placement.choose(deps.directory().view().nodes(), inst.reservedMb(), inst.refusedBy(), random);
+        Placement.forWaitingCallers(placement, view.nodes(), inst.reservedMb(), inst.refusedBy(), random);
     if (node.isEmpty()) {
       inst.refusedBy().clear(); // try every node again on the next tick
       return; // stays UNPLACED; the tick retries
     }
-    inst.phase(Instance.Phase.STARTING);
-    inst.placeOn(node.get(), null);
+    NodeDirectory.Node n = view.node(node.get());
+    inst.placeOn(n.nodeId(), n.wavelet());
+    inst.reserving(now());
+    n.wavelet()
+        .tell(
+            new Wavelet.Reserve(
+                inst.id(), name, InstanceKind.REGULAR, spec.memoryMb(), inst.concurrency(), events,
+                needed ? admissionWaitMs() : settings.admissionWait().toMillis(), needed));
+  }
+
+  /** The node has room: the instance and its node go to the journal in one write, then it is placed. */
+  private void onReserved(Wavelet.Reserved reserved) {
+    Instance inst = pool.get(reserved.instanceId());
+    if (inst == null || inst.phase() != Instance.Phase.RESERVING || !inst.nodeId().equals(reserved.nodeId())) {
+      if (inst == null || inst.phase() == Instance.Phase.DRAINING || !inst.nodeId().equals(reserved.nodeId())) {
+        reserved.wavelet().tell(new Wavelet.StopInstance(reserved.instanceId())); // not wanted there
+      }
+      return;
+    }
+    cost.hold(inst, pool, now());
+    inst.phase(Instance.Phase.PERSISTING);
     String id = inst.id();
-    String nodeId = node.get();
+    String nodeId = reserved.nodeId();
+    boolean journaled = inst.journaled();
     getContext()
         .ask(
             FunctionStore.Done.class,
             store,
             settings.storeTimeout(),
-            replyTo -> new FunctionStore.AssignRegular(id, nodeId, replyTo),
-            (done, error) -> new RegularAssigned(id, nodeId, error == null));
+            replyTo -> journaled
+                ? new FunctionStore.AssignRegular(id, nodeId, replyTo)
+                : new FunctionStore.AddRegular(id, nodeId, replyTo),
+            (done, error) -> new RegularPersisted(id, nodeId, error == null));
   }
 
-  private Behavior<Command> onRegularAssigned(RegularAssigned assigned) {
-    Instance inst = pool.get(assigned.instanceId());
-    if (inst == null || inst.phase() != Instance.Phase.STARTING || !inst.nodeId().equals(assigned.nodeId())) {
+  private Behavior<Command> onRegularPersisted(RegularPersisted persisted) {
+    Instance inst = pool.get(persisted.instanceId());
+    if (inst == null || inst.phase() != Instance.Phase.PERSISTING || !inst.nodeId().equals(persisted.nodeId())) {
       return this;
     }
-    if (!assigned.ok()) {
-      inst.phase(Instance.Phase.UNPLACED);
-      inst.unplace();
-      return this; // retried on the next tick
+    if (!persisted.ok()) {
+      // the journal did not confirm in time: the reservation goes back; a new instance is forgotten
+      // (the autoscaler asks again) and removed in case the write landed after all
+      getContext().getLog().warn("Journal did not confirm regular instance {} of {} on {}", inst.id(), name, inst.nodeId());
+      if (inst.wavelet() != null) {
+        inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
+      }
+      if (inst.journaled()) {
+        cost.release(inst, now());
+        inst.phase(Instance.Phase.UNPLACED);
+        inst.unplace();
+      } else {
+        forget(inst);
+        removeFromStore(inst.id());
+      }
+      return this;
     }
+    inst.journaled(true);
     startOn(inst);
     return this;
   }
@@ -798,7 +909,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     long now = now();
     inst.starting(now);
     cost.hold(inst, pool, now);
-    nodeRef(inst.nodeId()).tell(new NodeEntity.Place(startCommand(inst)));
+    nodeRef(inst.nodeId()).tell(new NodeEntity.Place(startCommand(inst, 0, false)));
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<NodeEntity.Command> nodeRef(String nodeId) {
@@ -834,19 +945,19 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private void finishDraining(Instance inst) {
     forget(inst);
     passivateIfGone();
+    if (inst.wavelet() != null) {
+      // its memory is free at once (or its reservation, or its request waiting for room, dropped)
+      inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
+    }
     if (!inst.regular()) {
-      if (inst.wavelet() != null) {
-        inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
-      }
       counters.emergencyRetired();
       metrics.emergencyRetired();
     } else {
-      // out of the desired state first, then off the node (which stops the sandbox)
       if (inst.journaled()) {
         removeFromStore(inst.id());
       }
       if (!inst.nodeId().isEmpty()) {
-        nodeRef(inst.nodeId()).tell(new NodeEntity.Release(inst.id()));
+        nodeRef(inst.nodeId()).tell(new NodeEntity.Release(inst.id())); // off the node's durable record
       }
     }
     updateGauges();
@@ -1088,7 +1199,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                     held.heldMbMs(InstanceKind.REGULAR),
                     held.heldMbMs(InstanceKind.EMERGENCY),
                     held.peak(InstanceKind.REGULAR),
-                    held.peak(InstanceKind.EMERGENCY)),
+                    held.peak(InstanceKind.EMERGENCY),
+                    counters.evictions(InstanceKind.REGULAR),
+                    counters.evictions(InstanceKind.EMERGENCY),
+                    counters.expirations(),
+                    counters.noCapacityRefusals()),
                 getContext().getSystem().address().toString()));
     return this;
   }

@@ -10,7 +10,11 @@ import kamon.metric.MeasurementUnit;
 /**
  * Kamon instruments of one function, looked up once per entity. Names (Prometheus adds
  * {@code _total} and units): {@code wavelink_cold_starts} by track, {@code wavelink_queue_wait}, {@code wavelink_instances} by kind,
- * {@code wavelink_emergency_spawns}, {@code wavelink_emergency_retirements}.
+ * {@code wavelink_emergency_spawns}, {@code wavelink_emergency_retirements}, {@code
+ * wavelink_evictions} by kind (idle instances given back for another function), and {@code
+ * wavelink_invocations_refused} by reason: {@code queue_full} (429), {@code expired} (deadline
+ * passed while waiting for an instance, 504), {@code no_capacity} (no node could ever hold an
+ * instance, 503).
  */
 final class FunctionMetrics {
 
@@ -21,6 +25,11 @@ final class FunctionMetrics {
   private final Gauge emergencyInstances;
   private final Counter emergencySpawns;
   private final Counter emergencyRetirements;
+  private final Counter regularEvictions;
+  private final Counter emergencyEvictions;
+  private final Counter queueFull;
+  private final Counter expired;
+  private final Counter noCapacity;
 
   FunctionMetrics(String function) {
     regularColdStarts =
@@ -36,6 +45,27 @@ final class FunctionMetrics {
         Kamon.gauge("wavelink.instances").withTag("function", function).withTag("kind", "emergency");
     emergencySpawns = Kamon.counter("wavelink.emergency-spawns").withTag("function", function);
     emergencyRetirements = Kamon.counter("wavelink.emergency-retirements").withTag("function", function);
+    regularEvictions = Kamon.counter("wavelink.evictions").withTag("function", function).withTag("kind", "regular");
+    emergencyEvictions = Kamon.counter("wavelink.evictions").withTag("function", function).withTag("kind", "emergency");
+    queueFull = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "queue_full");
+    expired = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "expired");
+    noCapacity = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "no_capacity");
+  }
+
+  void evicted(InstanceKind kind) {
+    (kind == InstanceKind.REGULAR ? regularEvictions : emergencyEvictions).increment();
+  }
+
+  void queueFull() {
+    queueFull.increment();
+  }
+
+  void expired(int n) {
+    expired.increment(n);
+  }
+
+  void noCapacity(int n) {
+    noCapacity.increment(n);
   }
 
   void coldStart(InstanceKind kind) {

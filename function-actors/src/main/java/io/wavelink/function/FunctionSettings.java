@@ -21,6 +21,8 @@ import java.time.Duration;
  *     asked again by the same function for this long
  * @param storeTimeout how long a deploy or delete waits for the journal before 503
  * @param startTimeout an instance that has not reported ready by then is given up and replaced
+ * @param admissionWait the most a request for an instance that callers wait for may wait at a node
+ *     for room to be made (idle instances of other functions asked back)
  * @param placement placement policy name
  * @param autoscaling the autoscaler's knobs
  */
@@ -36,6 +38,7 @@ public record FunctionSettings(
     Duration emergencyFullNodeBackoff,
     Duration storeTimeout,
     Duration startTimeout,
+    Duration admissionWait,
     String placement,
     Autoscaler.Settings autoscaling) {
 
@@ -59,6 +62,7 @@ public record FunctionSettings(
         c.getDuration("emergency.full-node-backoff"),
         c.getDuration("store-timeout"),
         c.getDuration("start-timeout"),
+        c.getDuration("admission-wait"),
         c.getString("placement"),
         Autoscaler.Settings.create(c.getConfig("autoscaling")));
   }

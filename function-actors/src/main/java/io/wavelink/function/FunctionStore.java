@@ -2,6 +2,7 @@ package io.wavelink.function;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,8 +38,16 @@ public final class FunctionStore
 
   public record Delete(ActorRef<DeleteResult> replyTo) implements Command {}
 
-  /** Record a new desired regular instance of the current version. */
-  public record AddRegular(String instanceId, ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Record a new desired regular instance of the current version, and the node it is placed on
+   * ({@code nodeId} empty: not placed yet), in one write.
+   */
+  public record AddRegular(String instanceId, String nodeId, ActorRef<Done> replyTo) implements Command {
+
+    public AddRegular(String instanceId, ActorRef<Done> replyTo) {
+      this(instanceId, "", replyTo);
+    }
+  }
 
   /** Record the node a desired regular instance was placed on. */
   public record AssignRegular(String instanceId, String nodeId, ActorRef<Done> replyTo)
@@ -175,9 +184,13 @@ public final class FunctionStore
     if (!state.exists() || state.regular().containsKey(add.instanceId())) {
       return Effect().reply(add.replyTo(), new Done(add.instanceId(), state));
     }
-    return Effect()
-        .persist(new RegularInstanceAdded(add.instanceId(), state.version()))
-        .thenReply(add.replyTo(), s -> new Done(add.instanceId(), s));
+    List<Event> events =
+        add.nodeId().isEmpty()
+            ? List.of(new RegularInstanceAdded(add.instanceId(), state.version()))
+            : List.of(
+                new RegularInstanceAdded(add.instanceId(), state.version()),
+                new RegularInstanceAssigned(add.instanceId(), add.nodeId()));
+    return Effect().persist(events).thenReply(add.replyTo(), s -> new Done(add.instanceId(), s));
   }
 
   private ReplyEffect<Event, State> onAssign(State state, AssignRegular assign) {

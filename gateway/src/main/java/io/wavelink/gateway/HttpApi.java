@@ -399,6 +399,9 @@ public final class HttpApi extends AllDirectives {
     stats.put("instanceSeconds", Map.of("regular", st.regularInstanceMs() / 1000.0, "emergency", st.emergencyInstanceMs() / 1000.0));
     stats.put("mbSeconds", Map.of("regular", st.regularMbMs() / 1000.0, "emergency", st.emergencyMbMs() / 1000.0));
     stats.put("peakInstances", Map.of("regular", st.peakRegular(), "emergency", st.peakEmergency()));
+    stats.put("evictions", Map.of("regular", st.evictedRegular(), "emergency", st.evictedEmergency()));
+    stats.put("expired", st.expired());
+    stats.put("noCapacity", st.noCapacity());
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", spec.name());
@@ -481,6 +484,10 @@ public final class HttpApi extends AllDirectives {
       }
       case UNAVAILABLE -> errorWith(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", r, headers);
       case INSTANCE_LOST -> errorWith(StatusCodes.SERVICE_UNAVAILABLE, "instance_lost", r, headers);
+      case NO_CAPACITY -> {
+        headers.add(RawHeader.create("Retry-After", "5"));
+        yield errorWith(StatusCodes.SERVICE_UNAVAILABLE, "no_capacity", r, headers);
+      }
     };
   }
 
@@ -511,6 +518,8 @@ public final class HttpApi extends AllDirectives {
         node.put("member", n.status().member());
         node.put("capacityMb", n.status().capacityMb());
         node.put("allocatedMb", n.status().allocatedMb());
+        node.put("reclaimableMb", n.status().reclaimableMb());
+        node.put("waitingMb", n.status().waitingMb());
         node.put("inFlight", n.status().inFlight());
         List<Map<String, Object>> instances = new ArrayList<>();
         n.status()
@@ -525,6 +534,7 @@ public final class HttpApi extends AllDirectives {
                   inst.put("memoryMb", i.memoryMb());
                   inst.put("inFlight", i.inFlight());
                   inst.put("ready", i.ready());
+                  inst.put("idleMs", i.idleMs());
                   instances.add(inst);
                 });
         node.put("instances", instances);

@@ -36,14 +36,19 @@ public record InvocationReply(
     NOT_FOUND,
     /** The function's queue is full (HTTP 429). */
     OVERLOADED,
-    /** No capacity could be had in time, or the control plane is not ready (HTTP 503). */
+    /** The control plane cannot serve it now: not ready, journal unreachable (HTTP 503). */
     UNAVAILABLE,
     /**
      * The instance running it was lost with its node (unreachable or gone) before it answered: the
      * function's entity says so at once, and the gateway sends the invocation once more (HTTP 503
      * only if it was already sent twice).
      */
-    INSTANCE_LOST
+    INSTANCE_LOST,
+    /**
+     * No worker node could hold an instance of the function at all, even after reclaiming idle
+     * instances: its memory is larger than every node, or no node is up (HTTP 503 with Retry-After).
+     */
+    NO_CAPACITY
   }
 
   private static final byte[] EMPTY = new byte[0];

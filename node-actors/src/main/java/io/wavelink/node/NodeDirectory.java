@@ -47,6 +47,21 @@ public final class NodeDirectory {
       return status == null || !UP.equals(state) ? 0 : status.capacityMb() - status.allocatedMb();
     }
 
+    /**
+     * Room a request that may reclaim could get here: free memory plus idle instances that could be
+     * asked back, less what requests already wait for. 0 when the node is not up.
+     */
+    public int roomMb() {
+      return status == null || !UP.equals(state)
+          ? 0
+          : freeMb() + status.reclaimableMb() - status.waitingMb();
+    }
+
+    /** The node's whole capacity, 0 while unknown or not up. */
+    public int capacityMb() {
+      return status == null || !UP.equals(state) ? 0 : status.capacityMb();
+    }
+
     public boolean up() {
       return UP.equals(state);
     }

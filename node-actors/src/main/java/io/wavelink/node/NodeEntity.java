@@ -25,10 +25,11 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *   <li>{@link Register} from the node's Wavelet at start and then periodically: persists the node's
  *       member and capacity when they change, remembers the Wavelet (not persisted) and answers with
  *       {@link Wavelet.Reconcile} listing the regular instances assigned to it.
- *   <li>{@link Place} from a FunctionEntity: if the node has room, persists {@link InstancePlaced} and
- *       then asks the Wavelet to start the instance; the owner hears back from the Wavelet. If the
- *       node is full or its Wavelet is not registered, the owner gets {@link
- *       Wavelet.InstanceFailed} with {@code refused = true}. Idempotent per instance id.
+ *   <li>{@link Place} from a FunctionEntity: persists {@link InstancePlaced} and then asks the
+ *       Wavelet to start the instance; the owner hears back from the Wavelet. The node's capacity is
+ *       the Wavelet's to admit (one ledger for both tracks; the owner reserves there before it
+ *       places): this entity keeps the durable record. If the Wavelet is not registered, the owner
+ *       gets {@link Wavelet.InstanceFailed} with {@code refused = true}. Idempotent per instance id.
  *   <li>{@link Release}: persists {@link InstanceReleased} and stops the instance on the Wavelet.
  *   <li>{@link GetState}: the persisted state plus liveness, for {@code GET /v1/nodes}.
  * </ul>
@@ -194,17 +195,6 @@ public final class NodeEntity
     }
     if (state.placements().containsKey(start.instanceId())) {
       wavelet.tell(start);
-      return Effect().none();
-    }
-    if (state.placedMb() + start.reservedMb() > state.capacityMb()) {
-      start.owner()
-          .tell(
-              new Wavelet.InstanceFailed(
-                  start.instanceId(),
-                  nodeId,
-                  true,
-                  "node " + nodeId + " has " + (state.capacityMb() - state.placedMb())
-                      + " MB left for regular instances"));
       return Effect().none();
     }
     ActorRef<Wavelet.Command> target = wavelet;

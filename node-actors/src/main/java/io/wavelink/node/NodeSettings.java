@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param drainQuietPeriod on a graceful leave, how long the node must have been reported draining
  *     (so that functions stopped routing to it) before it may finish
  * @param drainTimeout the most a graceful leave waits for in-flight invocations
+ * @param reservationTtl memory reserved for a regular instance is released if the instance has not
+ *     been started on the node by then (its owner's journal writes failed, or the owner died)
+ * @param reclaimTimeout an owner asked to give an idle instance back that has not answered by then
+ *     is passed over, and an instance its owner kept is not asked back again for this long
  */
 public record NodeSettings(
     String nodeId,
@@ -24,7 +28,23 @@ public record NodeSettings(
     int maxOutputBytes,
     Duration registerInterval,
     Duration drainQuietPeriod,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Duration reservationTtl,
+    Duration reclaimTimeout) {
+
+  /** Settings with the default reservation TTL (30 s) and reclaim timeout (2 s). */
+  public NodeSettings(
+      String nodeId,
+      int capacityMb,
+      int sandboxThreads,
+      int prepareThreads,
+      int maxOutputBytes,
+      Duration registerInterval,
+      Duration drainQuietPeriod,
+      Duration drainTimeout) {
+    this(nodeId, capacityMb, sandboxThreads, prepareThreads, maxOutputBytes, registerInterval,
+        drainQuietPeriod, drainTimeout, Duration.ofSeconds(30), Duration.ofSeconds(2));
+  }
 
   public static NodeSettings create(Config root, String defaultNodeId) {
     Config c = root.getConfig("wavelink.node");
@@ -42,6 +62,8 @@ public record NodeSettings(
         (int) c.getBytes("max-output-size").longValue(),
         c.getDuration("register-interval"),
         c.getDuration("drain.quiet-period"),
-        c.getDuration("drain.timeout"));
+        c.getDuration("drain.timeout"),
+        c.getDuration("admission.reservation-ttl"),
+        c.getDuration("admission.reclaim-timeout"));
   }
 }

@@ -48,6 +48,36 @@ public interface Placement {
     return Optional.of((second.freeMb() > first.freeMb() ? second : first).nodeId());
   }
 
+  /**
+   * A node for an instance that callers are waiting for, so that room may be made for it by
+   * reclaiming idle instances of other functions: the node chosen by {@code policy} among those
+   * with enough free memory; else the node with the most room ({@link NodeDirectory.Node#roomMb()}:
+   * free plus reclaimable, less what others wait for), even if that is not enough yet: the request
+   * then waits there for memory to come free. Empty only when no node that is up could ever hold it.
+   *
+   * <p>Worked example: a 256 MB instance; node a has 100 MB free and 512 MB of idle instances, b
+   * 200 MB free and nothing idle. Neither has 256 MB free, so a (room 612) is chosen, and it asks
+   * idle instances back.
+   */
+  static Optional<String> forWaitingCallers(
+      Placement policy, List<NodeDirectory.Node> nodes, int memoryMb, Set<String> exclude, RandomGenerator random) {
+    Optional<String> free = policy.choose(nodes, memoryMb, exclude, random);
+    if (free.isPresent()) {
+      return free;
+    }
+    return nodes.stream()
+        .filter(n -> !exclude.contains(n.nodeId()) && n.capacityMb() >= memoryMb)
+        .max(
+            java.util.Comparator.comparingInt(NodeDirectory.Node::roomMb)
+                .thenComparing(NodeDirectory.Node::nodeId, java.util.Comparator.reverseOrder()))
+        .map(NodeDirectory.Node::nodeId);
+  }
+
+  /** Whether any node that is up could hold an instance of {@code memoryMb} at all. */
+  static boolean fitsAnywhere(List<NodeDirectory.Node> nodes, int memoryMb) {
+    return nodes.stream().anyMatch(n -> n.capacityMb() >= memoryMb);
+  }
+
   /** The node with the most free memory; ties broken by node id. */
   static Optional<String> mostFree(
       List<NodeDirectory.Node> nodes, int memoryMb, Set<String> exclude, RandomGenerator random) {

@@ -1,6 +1,6 @@
 package io.wavelink.node;
 
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import io.wavelink.node.internal.Admission;
 import io.wavelink.node.internal.ModuleCache;
 import io.wavelink.node.sandbox.ExecutionMode;
 import io.wavelink.node.sandbox.Invocation;
@@ -9,11 +9,15 @@ import io.wavelink.node.sandbox.PreparedModule;
 import io.wavelink.node.sandbox.SandboxRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -27,21 +31,36 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
- * The node-local agent of a worker member: it owns the sandboxes on its node, starts and stops
- * instances, and runs invocations on them. One Wavelet runs per worker member, registered with the
- * Receptionist under {@link #SERVICE_KEY} and named {@code wavelet-<nodeId>}.
+ * The node-local agent of a worker member: it owns the sandboxes on its node and the node's one
+ * capacity ledger, starts and stops instances, and runs invocations on them. One Wavelet runs per
+ * worker member, registered with the Receptionist under {@link #SERVICE_KEY} and named {@code
+ * wavelet-<nodeId>}.
+ *
+ * <p>Capacity: every instance holds its memory here from its admission to its stop, whatever its
+ * track or phase (reserved for the regular track's journal writes, starting, ready, or being
+ * reclaimed). {@link Admission} decides; keep-alive is a cache: when a request that may reclaim
+ * finds no room, idle instances of other functions are asked back from their owners ({@link
+ * Reclaim}; emergency ones first, then those of functions over their fair share, least recently
+ * used first) and the request waits until their memory is free, or until its wait runs out.
  *
  * <p>Protocol:
  *
  * <ul>
- *   <li>{@link StartInstance} from a NodeEntity (regular track, already persisted there) or straight
- *       from a FunctionEntity (emergency track, never persisted). The module is prepared off the actor
- *       thread (compiled for regular instances, interpreted for emergency ones); the owner then gets
- *       {@link InstanceReady}, or {@link InstanceFailed} if the node is full ({@code refused}) or the
- *       module cannot be prepared. Idempotent per instance id.
+ *   <li>{@link Reserve} from a FunctionEntity (regular track, before anything is written to the
+ *       journal): memory is set aside for the instance, and the owner gets {@link Reserved}, or
+ *       {@link InstanceFailed} with {@code refused}. A reservation not used by a {@link
+ *       StartInstance} within {@code reservation-ttl} lapses.
+ *   <li>{@link StartInstance} from a NodeEntity (regular track, persisted there, normally reserved
+ *       first) or straight from a FunctionEntity (emergency track, never persisted). The module is
+ *       prepared off the actor thread (compiled for regular instances, interpreted for emergency
+ *       ones); the owner then gets {@link InstanceReady}, or {@link InstanceFailed} if the node has
+ *       no room ({@code refused}) or the module cannot be prepared. Idempotent per instance id.
  *   <li>{@link Invoke} runs one invocation on a sandbox thread: the result goes straight to {@code
  *       replyTo} and {@link InvocationFinished} to the owner, so the owner can count in-flight calls.
- *   <li>{@link StopInstance} frees the instance's memory once its in-flight invocations end.
+ *   <li>{@link StopInstance} frees the instance's memory once its in-flight invocations end (or
+ *       drops its reservation, or withdraws its waiting request).
+ *   <li>{@link ReclaimDeclined} from an owner that keeps an instance asked back (it took a call in
+ *       the meantime, or the function is at its minScale): it is not asked again for a while.
  *   <li>{@link Reconcile}, from its NodeEntity when the Wavelet registers: regular instances the node
  *       no longer has assigned are stopped.
  * </ul>
@@ -72,7 +91,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   /**
    * Start an instance. Each invocation has its own linear memory of up to {@code memoryMb}, so an
-   * instance reserves {@link #reservedMb()}: memory times concurrency.
+   * instance reserves {@link #reservedMb()}: memory times concurrency. {@code waitMs} 0: only if
+   * there is room now; more: idle emergency instances may be reclaimed for it (any idle instance of
+   * another function when {@code callersWaiting}: invocations wait for this one), and it may wait
+   * that long for room.
    */
   public record StartInstance(
       String instanceId,
@@ -83,7 +105,44 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int memoryMb,
       int concurrency,
       Map<String, String> env,
-      ActorRef<InstanceEvent> owner)
+      ActorRef<InstanceEvent> owner,
+      long waitMs,
+      boolean callersWaiting)
+      implements Command {
+
+    /** A start that takes only free room (the regular track's placement after a reservation). */
+    public StartInstance(
+        String instanceId,
+        String function,
+        long version,
+        InstanceKind kind,
+        byte[] code,
+        int memoryMb,
+        int concurrency,
+        Map<String, String> env,
+        ActorRef<InstanceEvent> owner) {
+      this(instanceId, function, version, kind, code, memoryMb, concurrency, env, owner, 0L, false);
+    }
+
+    public int reservedMb() {
+      return memoryMb * Math.max(1, concurrency);
+    }
+  }
+
+  /**
+   * Set memory aside for a regular instance before its placement is written to the journal; the
+   * owner gets {@link Reserved} or {@link InstanceFailed}. {@code waitMs} and {@code
+   * callersWaiting} as for {@link StartInstance}.
+   */
+  public record Reserve(
+      String instanceId,
+      String function,
+      InstanceKind kind,
+      int memoryMb,
+      int concurrency,
+      ActorRef<InstanceEvent> owner,
+      long waitMs,
+      boolean callersWaiting)
       implements Command {
 
     public int reservedMb() {
@@ -92,6 +151,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   }
 
   public record StopInstance(String instanceId) implements Command {}
+
+  /** The owner keeps an instance the Wavelet asked back with {@link Reclaim}. */
+  public record ReclaimDeclined(String instanceId) implements Command {}
 
   /**
    * Runs one invocation on an instance. {@code invocationId} is the owner's id for the call, echoed
@@ -121,6 +183,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     INSTANCE
   }
 
+  private enum AdmissionTick implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
   /** From this member's CoordinatedShutdown: stop taking instances, answer once idle. */
   private record Drain(ActorRef<org.apache.pekko.Done> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
@@ -146,6 +212,22 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   /** One call on the instance has ended; its answer went to the caller. */
   public record InvocationFinished(String instanceId, long invocationId) implements InstanceEvent {}
 
+  /** Memory is set aside for the instance on this node (answer to {@link Reserve}). */
+  public record Reserved(String instanceId, String nodeId, ActorRef<Command> wavelet)
+      implements InstanceEvent {}
+
+  /**
+   * The node needs the memory of this idle instance for another function: the owner retires it
+   * ({@link StopInstance}, and for a regular instance its removal from the journal) or answers
+   * {@link ReclaimDeclined}.
+   */
+  public record Reclaim(String instanceId, String nodeId, ActorRef<Command> wavelet)
+      implements InstanceEvent {}
+
+  /**
+   * A node as its Wavelet sees it. {@code reclaimableMb}: memory of idle instances that could be
+   * asked back; {@code waitingMb}: memory requests wait for.
+   */
   public record NodeStatus(
       String nodeId,
       String member,
@@ -153,8 +235,23 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int allocatedMb,
       int inFlight,
       List<InstanceInfo> instances,
-      boolean draining) {}
+      boolean draining,
+      int reclaimableMb,
+      int waitingMb) {
 
+    public NodeStatus(
+        String nodeId,
+        String member,
+        int capacityMb,
+        int allocatedMb,
+        int inFlight,
+        List<InstanceInfo> instances,
+        boolean draining) {
+      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, 0, 0);
+    }
+  }
+
+  /** {@code idleMs}: how long it has had no call; -1 while it has calls or is not ready. */
   public record InstanceInfo(
       String instanceId,
       String function,
@@ -162,32 +259,68 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       InstanceKind kind,
       int memoryMb,
       int inFlight,
-      boolean ready) {}
+      boolean ready,
+      long idleMs) {
+
+    public InstanceInfo(
+        String instanceId, String function, long version, InstanceKind kind, int memoryMb, int inFlight, boolean ready) {
+      this(instanceId, function, version, kind, memoryMb, inFlight, ready, -1L);
+    }
+  }
 
   // ---------------------------------------------------------------- state
 
+  /** An instance holding memory on the node: reserved only, or a sandbox (preparing or ready). */
   private static final class Sandbox {
-    final StartInstance spec;
+    final String instanceId;
+    final String function;
+    final InstanceKind kind;
+    final int reservedMb;
+    final ActorRef<InstanceEvent> owner;
+    /** null while only reserved */
+    StartInstance spec;
     PreparedModule module;
     int inFlight;
     boolean stopping;
+    long reservedUntilNanos;
+    long idleSinceNanos;
+    /** when its owner was asked to give it back; -1 if not */
+    long reclaimingSinceNanos = -1;
+    /** not asked back again before this (its owner kept it) */
+    long declinedUntilNanos;
 
-    Sandbox(StartInstance spec) {
-      this.spec = spec;
+    Sandbox(String instanceId, String function, InstanceKind kind, int reservedMb, ActorRef<InstanceEvent> owner, long nowNanos) {
+      this.instanceId = instanceId;
+      this.function = function;
+      this.kind = kind;
+      this.reservedMb = reservedMb;
+      this.owner = owner;
+      this.idleSinceNanos = nowNanos;
     }
 
     boolean ready() {
       return module != null;
     }
+
+    boolean reclaimable(long nowNanos) {
+      return ready() && !stopping && inFlight == 0 && reclaimingSinceNanos < 0 && nowNanos >= declinedUntilNanos;
+    }
   }
+
+  /** A request waiting for room: a {@link Reserve} or a {@link StartInstance}. */
+  private record Waiter(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long arrivalNanos, long deadlineNanos) {}
+
+  private record ModuleKey(String function, long version, ExecutionMode mode) {}
 
   private final NodeSettings settings;
   private final SandboxRuntime runtime;
   private final ExecutorService sandboxPool;
-  private final ExecutorService preparePool;
   private final ClusterSharding sharding;
   private final ModuleCache modules;
   private final Map<String, Sandbox> sandboxes = new HashMap<>();
+  /** sandboxes per prepared module, so that a module is evicted when its last one stops */
+  private final Map<ModuleKey, Integer> moduleUsers = new HashMap<>();
+  private final Map<String, Waiter> waiting = new LinkedHashMap<>();
   private int allocatedMb;
   private int inFlight;
   private final TimerScheduler<Command> timers;
@@ -224,7 +357,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     this.settings = settings;
     this.runtime = runtime;
     this.sandboxPool = sandboxPool;
-    this.preparePool = preparePool;
     this.sharding = sharding;
     this.modules = new ModuleCache(runtime, preparePool);
     this.timers = timers;
@@ -242,55 +374,238 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       register();
       timers.startTimerWithFixedDelay(RegisterTick.INSTANCE, settings.registerInterval());
     }
+    timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, ADMISSION_TICK);
     context.getLog().info("Wavelet of node {} up with {} MB", settings.nodeId(), settings.capacityMb());
   }
+
+  /** How often waiting requests, reservations and reclaims are checked for their deadlines. */
+  private static final Duration ADMISSION_TICK = Duration.ofMillis(200);
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(StartInstance.class, this::onStart)
+        .onMessage(Reserve.class, this::onReserve)
         .onMessage(Prepared.class, this::onPrepared)
         .onMessage(Invoke.class, this::onInvoke)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(StopInstance.class, this::onStop)
+        .onMessage(ReclaimDeclined.class, this::onReclaimDeclined)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessageEquals(RegisterTick.INSTANCE, this::onRegisterTick)
+        .onMessageEquals(AdmissionTick.INSTANCE, this::onAdmissionTick)
         .onMessage(Drain.class, this::onDrain)
         .onMessageEquals(DrainTick.INSTANCE, this::onDrainTick)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
+  // ---------------------------------------------------------------- admission
+
+  private Behavior<Command> onReserve(Reserve reserve) {
+    Sandbox existing = sandboxes.get(reserve.instanceId());
+    if (existing != null) {
+      if (!existing.stopping) {
+        reserve.owner().tell(new Reserved(reserve.instanceId(), settings.nodeId(), getContext().getSelf()));
+      }
+      return this;
+    }
+    admit(
+        new Admission.Request(
+            reserve.instanceId(), reserve.function(), reserve.kind(), reserve.reservedMb(),
+            scope(reserve.waitMs(), reserve.callersWaiting())),
+        reserve, reserve.owner(), reserve.waitMs());
+    return this;
+  }
+
   private Behavior<Command> onStart(StartInstance start) {
     Sandbox existing = sandboxes.get(start.instanceId());
     if (existing != null) {
-      if (existing.ready() && !existing.stopping) {
+      if (existing.spec == null && !existing.stopping) {
+        prepare(existing, start); // the reservation is used
+      } else if (existing.ready() && !existing.stopping) {
         start.owner().tell(ready(existing, 0L));
       }
       return this;
     }
+    if (waiting.containsKey(start.instanceId())) {
+      return this; // already waiting for room
+    }
+    admit(
+        new Admission.Request(
+            start.instanceId(), start.function(), start.kind(), start.reservedMb(),
+            scope(start.waitMs(), start.callersWaiting())),
+        start, start.owner(), start.waitMs());
+    return this;
+  }
+
+  private static Admission.Scope scope(long waitMs, boolean callersWaiting) {
+    if (waitMs <= 0) {
+      return Admission.Scope.NONE;
+    }
+    return callersWaiting ? Admission.Scope.ANY : Admission.Scope.EMERGENCY;
+  }
+
+  /** Decides a new request: admitted now, refused, or waiting (after asking idle instances back). */
+  private void admit(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long waitMs) {
     if (draining) {
-      start.owner()
-          .tell(new InstanceFailed(start.instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + " is leaving"));
+      owner.tell(new InstanceFailed(request.instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + " is leaving"));
+      return;
+    }
+    long now = System.nanoTime();
+    Admission.Decision decision =
+        Admission.decide(settings.capacityMb(), holdings(now), waitingRequests(null), request);
+    if (decision instanceof Admission.Admit) {
+      admitted(request, command, owner, now);
+    } else if (decision instanceof Admission.Refuse refuse) {
+      owner.tell(new InstanceFailed(request.instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + ": " + refuse.reason()));
+    } else {
+      if (decision instanceof Admission.Reclaim reclaim) {
+        askBack(reclaim, now);
+      }
+      waiting.put(request.instanceId(), new Waiter(request, command, owner, now, now + waitMs * 1_000_000L));
+    }
+  }
+
+  private void admitted(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long nowNanos) {
+    Sandbox sandbox = new Sandbox(request.instanceId(), request.function(), request.kind(), request.mb(), owner, nowNanos);
+    sandboxes.put(sandbox.instanceId, sandbox);
+    allocatedMb += sandbox.reservedMb;
+    if (command instanceof StartInstance start) {
+      prepare(sandbox, start);
+    } else {
+      sandbox.reservedUntilNanos = nowNanos + settings.reservationTtl().toNanos();
+      owner.tell(new Reserved(request.instanceId(), settings.nodeId(), getContext().getSelf()));
+    }
+  }
+
+  /** Asks the owners of the chosen idle instances to give them back. */
+  private void askBack(Admission.Reclaim reclaim, long nowNanos) {
+    for (io.wavelink.node.internal.Eviction.Candidate victim : reclaim.victims()) {
+      Sandbox s = sandboxes.get(victim.instanceId());
+      if (s != null) {
+        s.reclaimingSinceNanos = nowNanos;
+        getContext().getLog().debug("Asking back {} instance {} of {} ({} MB)", s.kind.label(), s.instanceId, s.function, s.reservedMb);
+        s.owner.tell(new Reclaim(s.instanceId, settings.nodeId(), getContext().getSelf()));
+      }
+    }
+  }
+
+  /**
+   * Memory came free, an instance became idle, or an owner kept one: waiting requests are decided
+   * again, those of the functions holding least first (max-min), then oldest first.
+   */
+  private void reconsiderWaiting() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    List<Waiter> order = new ArrayList<>(waiting.values());
+    Map<String, Integer> held = heldByFunction();
+    order.sort(
+        Comparator.comparingInt((Waiter w) -> held.getOrDefault(w.request().function(), 0))
+            .thenComparingLong(Waiter::arrivalNanos));
+    List<Admission.Request> ahead = new ArrayList<>();
+    for (Waiter w : order) {
+      Admission.Decision d = Admission.decide(settings.capacityMb(), holdings(now), ahead, w.request());
+      if (d instanceof Admission.Admit) {
+        waiting.remove(w.request().instanceId());
+        admitted(w.request(), w.command(), w.owner(), now);
+        held.merge(w.request().function(), w.request().mb(), Integer::sum);
+      } else if (d instanceof Admission.Refuse refuse) {
+        waiting.remove(w.request().instanceId());
+        w.owner().tell(new InstanceFailed(w.request().instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + ": " + refuse.reason()));
+      } else {
+        if (d instanceof Admission.Reclaim reclaim) {
+          askBack(reclaim, now);
+        }
+        ahead.add(w.request());
+      }
+    }
+  }
+
+  private List<Admission.Holding> holdings(long nowNanos) {
+    List<Admission.Holding> list = new ArrayList<>(sandboxes.size());
+    for (Sandbox s : sandboxes.values()) {
+      list.add(
+          new Admission.Holding(
+              s.instanceId, s.function, s.kind, s.reservedMb, s.reclaimable(nowNanos), s.reclaimingSinceNanos >= 0, s.idleSinceNanos));
+    }
+    return list;
+  }
+
+  private List<Admission.Request> waitingRequests(String except) {
+    List<Admission.Request> list = new ArrayList<>(waiting.size());
+    for (Waiter w : waiting.values()) {
+      if (!w.request().instanceId().equals(except)) {
+        list.add(w.request());
+      }
+    }
+    return list;
+  }
+
+  private Map<String, Integer> heldByFunction() {
+    Map<String, Integer> held = new HashMap<>();
+    for (Sandbox s : sandboxes.values()) {
+      held.merge(s.function, s.reservedMb, Integer::sum);
+    }
+    return held;
+  }
+
+  /** Deadlines: waiting requests run out, unused reservations lapse, unanswered reclaims are dropped. */
+  private Behavior<Command> onAdmissionTick() {
+    if (waiting.isEmpty() && sandboxes.isEmpty()) {
       return this;
     }
-    if (allocatedMb + start.reservedMb() > settings.capacityMb()) {
-      start
-          .owner()
-          .tell(
-              new InstanceFailed(
-                  start.instanceId(),
-                  settings.nodeId(),
-                  true,
-                  "node " + settings.nodeId() + " is full (" + allocatedMb + " of "
-                      + settings.capacityMb() + " MB allocated)"));
-      return this;
+    long now = System.nanoTime();
+    for (Iterator<Waiter> it = waiting.values().iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (now >= w.deadlineNanos()) {
+        it.remove();
+        w.owner()
+            .tell(
+                new InstanceFailed(
+                    w.request().instanceId(), settings.nodeId(), true,
+                    "node " + settings.nodeId() + " had no room for " + w.request().mb() + " MB in time ("
+                        + allocatedMb + " of " + settings.capacityMb() + " MB held)"));
+      }
     }
-    sandboxes.put(start.instanceId(), new Sandbox(start));
-    allocatedMb += start.reservedMb();
+    boolean changed = false;
+    for (Sandbox s : List.copyOf(sandboxes.values())) {
+      if (s.spec == null && now >= s.reservedUntilNanos) {
+        getContext().getLog().info("Reservation of {} for {} lapsed unused", s.instanceId, s.function);
+        remove(s);
+        changed = true;
+      } else if (s.reclaimingSinceNanos >= 0 && now - s.reclaimingSinceNanos >= settings.reclaimTimeout().toNanos()) {
+        s.reclaimingSinceNanos = -1; // its owner did not answer: another candidate may be asked
+        s.declinedUntilNanos = now + settings.reclaimTimeout().toNanos();
+        changed = true;
+      }
+    }
+    if (changed) {
+      reconsiderWaiting();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReclaimDeclined(ReclaimDeclined declined) {
+    Sandbox s = sandboxes.get(declined.instanceId());
+    if (s != null && s.reclaimingSinceNanos >= 0) {
+      s.reclaimingSinceNanos = -1;
+      s.declinedUntilNanos = System.nanoTime() + settings.reclaimTimeout().toNanos();
+      reconsiderWaiting();
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- instances
+
+  private void prepare(Sandbox sandbox, StartInstance start) {
+    sandbox.spec = start;
     ExecutionMode mode =
         start.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
+    moduleUsers.merge(new ModuleKey(start.function(), start.version(), mode), 1, Integer::sum);
     long began = System.nanoTime();
     ActorRef<Command> self = getContext().getSelf();
     modules
@@ -303,7 +618,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                         module,
                         error == null ? null : rootMessage(error),
                         (System.nanoTime() - began) / 1_000)));
-    return this;
   }
 
   private Behavior<Command> onPrepared(Prepared prepared) {
@@ -313,36 +627,24 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     }
     if (prepared.failure() != null) {
       remove(sandbox);
-      sandbox.spec.owner()
-          .tell(
-              new InstanceFailed(
-                  prepared.instanceId(), settings.nodeId(), false, prepared.failure()));
+      sandbox.owner.tell(new InstanceFailed(prepared.instanceId(), settings.nodeId(), false, prepared.failure()));
       return this;
     }
     sandbox.module = prepared.module();
+    sandbox.idleSinceNanos = System.nanoTime();
     if (sandbox.stopping) {
       remove(sandbox);
       return this;
     }
     getContext()
         .getLog()
-        .debug(
-            "{} instance {} of {} ready in {} us",
-            sandbox.spec.kind().label(),
-            prepared.instanceId(),
-            sandbox.spec.function(),
-            prepared.micros());
-    sandbox.spec.owner().tell(ready(sandbox, prepared.micros()));
+        .debug("{} instance {} of {} ready in {} us", sandbox.kind.label(), prepared.instanceId(), sandbox.function, prepared.micros());
+    sandbox.owner.tell(ready(sandbox, prepared.micros()));
     return this;
   }
 
   private InstanceReady ready(Sandbox sandbox, long micros) {
-    return new InstanceReady(
-        sandbox.spec.instanceId(),
-        sandbox.spec.kind(),
-        settings.nodeId(),
-        getContext().getSelf(),
-        micros);
+    return new InstanceReady(sandbox.instanceId, sandbox.kind, settings.nodeId(), getContext().getSelf(), micros);
   }
 
   private Behavior<Command> onInvoke(Invoke invoke) {
@@ -430,18 +732,26 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     Sandbox sandbox = sandboxes.get(finished.instanceId());
     if (sandbox != null) {
       sandbox.inFlight--;
-      if (sandbox.stopping && sandbox.inFlight == 0) {
-        remove(sandbox);
+      if (sandbox.inFlight == 0) {
+        sandbox.idleSinceNanos = System.nanoTime();
+        if (sandbox.stopping) {
+          remove(sandbox);
+        } else {
+          reconsiderWaiting(); // an idle instance can be asked back for a waiting request
+        }
       }
     }
     return this;
   }
 
   private Behavior<Command> onStop(StopInstance stop) {
+    if (waiting.remove(stop.instanceId()) != null) {
+      return this; // withdrawn before it had room
+    }
     Sandbox sandbox = sandboxes.get(stop.instanceId());
     if (sandbox != null) {
       sandbox.stopping = true;
-      if (sandbox.inFlight == 0 && sandbox.ready()) {
+      if (sandbox.spec == null || (sandbox.inFlight == 0 && sandbox.ready())) {
         remove(sandbox);
       }
     }
@@ -451,9 +761,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private Behavior<Command> onReconcile(Reconcile reconcile) {
     List<String> orphans = new ArrayList<>();
     for (Sandbox s : sandboxes.values()) {
-      if (s.spec.kind() == InstanceKind.REGULAR
-          && !reconcile.assignedRegular().contains(s.spec.instanceId())) {
-        orphans.add(s.spec.instanceId());
+      if (s.kind == InstanceKind.REGULAR && s.spec != null
+          && !reconcile.assignedRegular().contains(s.instanceId)) {
+        orphans.add(s.instanceId);
       }
     }
     for (String id : orphans) {
@@ -464,37 +774,45 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   }
 
   private void remove(Sandbox sandbox) {
-    if (sandboxes.remove(sandbox.spec.instanceId()) != null) {
-      allocatedMb -= sandbox.spec.reservedMb();
+    if (sandboxes.remove(sandbox.instanceId) == null) {
+      return;
+    }
+    allocatedMb -= sandbox.reservedMb;
+    if (sandbox.spec != null) {
       StartInstance spec = sandbox.spec;
-      boolean stillUsed =
-          sandboxes.values().stream()
-              .anyMatch(
-                  s ->
-                      s.spec.function().equals(spec.function())
-                          && s.spec.version() == spec.version()
-                          && s.spec.kind() == spec.kind());
-      if (!stillUsed) {
-        modules.evict(
-            spec.function(),
-            spec.version(),
-            spec.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED);
+      ExecutionMode mode = spec.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
+      ModuleKey key = new ModuleKey(spec.function(), spec.version(), mode);
+      if (moduleUsers.merge(key, -1, Integer::sum) <= 0) {
+        moduleUsers.remove(key);
+        modules.evict(spec.function(), spec.version(), mode);
       }
     }
+    reconsiderWaiting();
   }
 
   private Behavior<Command> onGetStatus(GetStatus get) {
+    long now = System.nanoTime();
     List<InstanceInfo> infos = new ArrayList<>(sandboxes.size());
+    int reclaimable = 0;
     for (Sandbox s : sandboxes.values()) {
+      boolean idle = s.ready() && !s.stopping && s.inFlight == 0;
       infos.add(
           new InstanceInfo(
-              s.spec.instanceId(),
-              s.spec.function(),
-              s.spec.version(),
-              s.spec.kind(),
-              s.spec.reservedMb(),
+              s.instanceId,
+              s.function,
+              s.spec == null ? 0 : s.spec.version(),
+              s.kind,
+              s.reservedMb,
               s.inFlight,
-              s.ready() && !s.stopping));
+              s.ready() && !s.stopping,
+              idle ? (now - s.idleSinceNanos) / 1_000_000 : -1));
+      if (s.reclaimable(now)) {
+        reclaimable += s.reservedMb;
+      }
+    }
+    int waitingMb = 0;
+    for (Waiter w : waiting.values()) {
+      waitingMb += w.request().mb();
     }
     get.replyTo()
         .tell(
@@ -505,7 +823,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                 allocatedMb,
                 inFlight,
                 infos,
-                draining));
+                draining,
+                reclaimable,
+                waitingMb));
     return this;
   }
 
@@ -519,6 +839,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       draining = true;
       drainingSinceNanos = System.nanoTime();
       getContext().getLog().info("Wavelet of node {} draining: {} invocations in flight", settings.nodeId(), inFlight);
+      for (Waiter w : waiting.values()) {
+        w.owner().tell(new InstanceFailed(w.request().instanceId(), settings.nodeId(), true, "node " + settings.nodeId() + " is leaving"));
+      }
+      waiting.clear();
       timers.startTimerWithFixedDelay(DrainTick.INSTANCE, Duration.ofMillis(200));
     }
     drained.add(drain.replyTo());

@@ -71,18 +71,21 @@ class NodeEntityTest {
   }
 
   @Test
-  void aFullNodeOrOneWithoutAWaveletRefuses() {
+  void aNodeWithoutAWaveletRefuses() {
     node.runCommand(new NodeEntity.Place(start("f-r-1", 256)));
     Wavelet.InstanceFailed noWavelet = (Wavelet.InstanceFailed) owner.receiveMessage();
     assertTrue(noWavelet.refused());
+  }
 
+  @Test
+  void capacityIsTheWaveletsToAdmitTheEntityKeepsTheDurableRecord() {
+    // the node's one capacity ledger is its Wavelet's (both tracks); the owner reserved there first
     register(300);
     node.runCommand(new NodeEntity.Place(start("f-r-2", 256)));
     wavelet.expectMessageClass(Wavelet.StartInstance.class);
-    var full = node.runCommand(new NodeEntity.Place(start("f-r-3", 256)));
-    assertTrue(full.hasNoEvents());
-    Wavelet.InstanceFailed refused = (Wavelet.InstanceFailed) owner.receiveMessage();
-    assertTrue(refused.refused() && refused.reason().contains("MB left"), refused.reason());
+    var beyond = node.runCommand(new NodeEntity.Place(start("f-r-3", 256)));
+    assertEquals(new NodeEntity.InstancePlaced("f-r-3", "f", 256), beyond.event());
+    assertEquals("f-r-3", wavelet.expectMessageClass(Wavelet.StartInstance.class).instanceId());
   }
 
   @Test

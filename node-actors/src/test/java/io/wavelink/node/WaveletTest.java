@@ -45,6 +45,123 @@ class WaveletTest {
     return new Wavelet.StartInstance(id, "echo", 1, kind, ExampleFunctions.load("echo"), memoryMb, 1, Map.of(), owner);
   }
 
+  /** A start of {@code function} (the busy example) that may reclaim and wait {@code waitMs} for room. */
+  private static Wavelet.StartInstance startWaiting(
+      String id, String function, InstanceKind kind, int memoryMb, ActorRef<Wavelet.InstanceEvent> owner, long waitMs) {
+    return new Wavelet.StartInstance(
+        id, function, 1, kind, ExampleFunctions.load("busy"), memoryMb, 1, Map.of(), owner, waitMs, true);
+  }
+
+  private static ActorRef<Wavelet.Command> wavelet(String node, int capacityMb, Duration reservationTtl) {
+    NodeSettings settings =
+        new NodeSettings(node, capacityMb, 4, 1, 6 * 1024 * 1024, Duration.ofSeconds(5), Duration.ofMillis(100),
+            Duration.ofSeconds(5), reservationTtl, Duration.ofSeconds(2));
+    return testKit.spawn(Wavelet.create(settings, runtime, sandboxPool, preparePool, null), Wavelet.actorName(node));
+  }
+
+  private static int allocated(ActorRef<Wavelet.Command> w) {
+    TestProbe<Wavelet.NodeStatus> status = testKit.createTestProbe();
+    w.tell(new Wavelet.GetStatus(status.getRef()));
+    return status.receiveMessage().allocatedMb();
+  }
+
+  @Test
+  void anIdleInstanceOfAnotherFunctionIsAskedBackForAStartThatWaits() {
+    ActorRef<Wavelet.Command> w = wavelet("n5", 128);
+    TestProbe<Wavelet.InstanceEvent> g = testKit.createTestProbe();
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    w.tell(startWaiting("g-e-1", "g", InstanceKind.EMERGENCY, 128, g.getRef(), 0));
+    g.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+
+    w.tell(startWaiting("f-e-1", "f", InstanceKind.EMERGENCY, 128, f.getRef(), 5000));
+    Wavelet.Reclaim reclaim = g.expectMessageClass(Wavelet.Reclaim.class);
+    assertEquals("g-e-1", reclaim.instanceId());
+    f.expectNoMessage(Duration.ofMillis(100)); // no room until g gives it back
+    w.tell(new Wavelet.StopInstance("g-e-1"));
+    f.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    assertEquals(128, allocated(w));
+  }
+
+  @Test
+  void anInstanceItsOwnerKeepsIsNotTakenAndAWaitingStartRunsOutOfTime() {
+    ActorRef<Wavelet.Command> w = wavelet("n6", 128);
+    TestProbe<Wavelet.InstanceEvent> g = testKit.createTestProbe();
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    w.tell(startWaiting("g-r-1", "g", InstanceKind.REGULAR, 128, g.getRef(), 0));
+    g.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    w.tell(startWaiting("f-e-1", "f", InstanceKind.EMERGENCY, 128, f.getRef(), 600));
+    g.expectMessageClass(Wavelet.Reclaim.class);
+    w.tell(new Wavelet.ReclaimDeclined("g-r-1")); // e.g. g is at its minScale
+    Wavelet.InstanceFailed failed = f.expectMessageClass(Wavelet.InstanceFailed.class, Duration.ofSeconds(5));
+    assertTrue(failed.refused());
+    g.expectNoMessage(Duration.ofMillis(200)); // not asked again
+    assertEquals(128, allocated(w));
+  }
+
+  @Test
+  void aScaleUpAheadOfDemandRetiresAnIdleEmergencyInstance() {
+    ActorRef<Wavelet.Command> w = wavelet("n10", 128);
+    TestProbe<Wavelet.InstanceEvent> g = testKit.createTestProbe();
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    w.tell(startWaiting("g-e-1", "g", InstanceKind.EMERGENCY, 128, g.getRef(), 0));
+    g.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    w.tell(new Wavelet.Reserve("f-r-1", "f", InstanceKind.REGULAR, 128, 1, f.getRef(), 1000, false));
+    assertEquals("g-e-1", g.expectMessageClass(Wavelet.Reclaim.class).instanceId());
+    w.tell(new Wavelet.StopInstance("g-e-1"));
+    f.expectMessageClass(Wavelet.Reserved.class);
+  }
+
+  @Test
+  void aScaleUpAheadOfDemandIsRefusedRatherThanTakingMemory() {
+    ActorRef<Wavelet.Command> w = wavelet("n7", 128);
+    TestProbe<Wavelet.InstanceEvent> g = testKit.createTestProbe();
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    w.tell(startWaiting("g-r-1", "g", InstanceKind.REGULAR, 128, g.getRef(), 0));
+    g.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    w.tell(new Wavelet.Reserve("f-r-1", "f", InstanceKind.REGULAR, 128, 1, f.getRef(), 1000, false));
+    assertTrue(f.expectMessageClass(Wavelet.InstanceFailed.class).refused());
+    g.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aReservationHoldsMemoryUntilItsStartAndLapsesUnused() {
+    ActorRef<Wavelet.Command> w = wavelet("n8", 1024, Duration.ofMillis(400));
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    w.tell(new Wavelet.Reserve("f-r-1", "f", InstanceKind.REGULAR, 64, 2, f.getRef(), 0, false));
+    assertEquals("f-r-1", f.expectMessageClass(Wavelet.Reserved.class).instanceId());
+    assertEquals(128, allocated(w));
+    w.tell(startWaiting("f-r-1", "f", InstanceKind.REGULAR, 128, f.getRef(), 0));
+    f.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    assertEquals(128, allocated(w), "the start used the reservation");
+
+    w.tell(new Wavelet.Reserve("f-r-2", "f", InstanceKind.REGULAR, 64, 1, f.getRef(), 0, false));
+    f.expectMessageClass(Wavelet.Reserved.class);
+    assertEquals(192, allocated(w));
+    TestProbe<Wavelet.NodeStatus> status = testKit.createTestProbe();
+    status.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(128, allocated(w), "the unused reservation lapsed");
+      return null;
+    });
+  }
+
+  @Test
+  void anInstanceFinishingItsLastCallIsAskedBackForAWaitingRequest() {
+    ActorRef<Wavelet.Command> w = wavelet("n9", 128);
+    TestProbe<Wavelet.InstanceEvent> g = testKit.createTestProbe();
+    TestProbe<Wavelet.InstanceEvent> f = testKit.createTestProbe();
+    TestProbe<InvocationReply> caller = testKit.createTestProbe();
+    w.tell(startWaiting("g-r-1", "g", InstanceKind.REGULAR, 128, g.getRef(), 0));
+    g.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    w.tell(new Wavelet.Invoke("g-r-1", 1L, "300".getBytes(StandardCharsets.UTF_8), 5000, false, caller.getRef(), g.getRef()));
+    w.tell(startWaiting("f-e-1", "f", InstanceKind.EMERGENCY, 128, f.getRef(), 10_000));
+    // busy: nothing to ask back yet; once the call ends, g's instance is
+    assertEquals(InvocationReply.Status.OK, caller.receiveMessage(Duration.ofSeconds(10)).status());
+    g.expectMessage(new Wavelet.InvocationFinished("g-r-1", 1L));
+    assertEquals("g-r-1", g.expectMessageClass(Wavelet.Reclaim.class).instanceId());
+    w.tell(new Wavelet.StopInstance("g-r-1"));
+    f.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+  }
+
   @Test
   void startsAnInstanceAndRunsInvocationsOnIt() {
     ActorRef<Wavelet.Command> w = wavelet("n1", 1024);

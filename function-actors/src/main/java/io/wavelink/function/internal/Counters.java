@@ -10,6 +10,9 @@ public final class Counters {
   private long emergencySpawns;
   private long emergencyRetirements;
   private long rejected;
+  private final long[] evicted = new long[InstanceKind.values().length];
+  private long expired;
+  private long noCapacity;
 
   public void invoked(InstanceKind kind, boolean coldStart) {
     invocations[kind.ordinal()]++;
@@ -28,6 +31,33 @@ public final class Counters {
 
   public void reject() {
     rejected++;
+  }
+
+  /** An idle instance of {@code kind} was given back to make room for another function. */
+  public void evicted(InstanceKind kind) {
+    evicted[kind.ordinal()]++;
+  }
+
+  /** An invocation's deadline passed while it waited for an instance. */
+  public void expired() {
+    expired++;
+  }
+
+  /** An invocation was refused because no node could ever hold an instance. */
+  public void noCapacity() {
+    noCapacity++;
+  }
+
+  public long evictions(InstanceKind kind) {
+    return evicted[kind.ordinal()];
+  }
+
+  public long expirations() {
+    return expired;
+  }
+
+  public long noCapacityRefusals() {
+    return noCapacity;
   }
 
   public long invocations(InstanceKind kind) {

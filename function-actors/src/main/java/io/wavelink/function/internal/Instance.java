@@ -59,8 +59,10 @@ public final class Instance {
   private final Set<String> refusedBy = new HashSet<>();
   /** when it began to hold (or asked to hold) node memory; -1 while not yet asked */
   private long heldSinceMs = -1;
-  /** when it last entered STARTING; a start that never answers is given up after a while */
-  private long startingSinceMs = -1;
+  /** when a node was last asked to reserve or start it; one that never answers is given up */
+  private long askedAtMs = -1;
+  /** the regular-track delay: not placed before this (0: no delay pending or served) */
+  private long notBeforeMs;
   private final Map<Long, Call> calls = new LinkedHashMap<>();
 
   /**
@@ -148,14 +150,29 @@ public final class Instance {
     this.heldSinceMs = ms;
   }
 
-  public long startingSinceMs() {
-    return startingSinceMs;
+  /** When a node was last asked to reserve or start it; -1 if never. */
+  public long askedAtMs() {
+    return askedAtMs;
   }
 
-  /** It was asked to start at {@code nowMs}. */
+  /** A node was asked to reserve memory for it at {@code nowMs}. */
+  public void reserving(long nowMs) {
+    this.phase = Phase.RESERVING;
+    this.askedAtMs = nowMs;
+  }
+
+  /** A node was asked to start it at {@code nowMs}. */
   public void starting(long nowMs) {
     this.phase = Phase.STARTING;
-    this.startingSinceMs = nowMs;
+    this.askedAtMs = nowMs;
+  }
+
+  public long notBeforeMs() {
+    return notBeforeMs;
+  }
+
+  public void notBeforeMs(long ms) {
+    this.notBeforeMs = ms;
   }
 
   public void idleSince(long nowMs) {

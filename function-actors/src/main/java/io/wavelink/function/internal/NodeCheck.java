@@ -6,8 +6,8 @@ import io.wavelink.node.NodeDirectory;
  * What becomes of an instance given the member's current view of the nodes. Pure.
  *
  * <ul>
- *   <li>{@link Verdict#LOST}: its node is unreachable or gone, or its start has not answered within
- *       the start timeout. Its calls will not be answered by that node.
+ *   <li>{@link Verdict#LOST}: its node is unreachable or gone, or its reservation or start has not
+ *       answered within the start timeout. Its calls will not be answered by that node.
  *   <li>{@link Verdict#REPLACE}: its node is leaving (draining for a graceful leave) and another node
  *       is up: it is retired (it finishes what it runs) and replaced elsewhere. When the last node
  *       leaves (a single member stopping) it stays, so that it comes back with the member.
@@ -29,7 +29,9 @@ public final class NodeCheck {
     if (i.nodeId().isEmpty() || i.phase() == Instance.Phase.UNPLACED || i.phase() == Instance.Phase.PERSISTING) {
       return Verdict.KEEP;
     }
-    if (i.phase() == Instance.Phase.STARTING && i.startingSinceMs() >= 0 && nowMs - i.startingSinceMs() > startTimeoutMs) {
+    if ((i.phase() == Instance.Phase.STARTING || i.phase() == Instance.Phase.RESERVING)
+        && i.askedAtMs() >= 0
+        && nowMs - i.askedAtMs() > startTimeoutMs) {
       return Verdict.LOST;
     }
     NodeDirectory.Node node = view.initialized() ? view.node(i.nodeId()) : null;

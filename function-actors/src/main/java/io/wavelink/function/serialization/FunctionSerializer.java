@@ -198,6 +198,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       return FunctionProtos.AddRegular.newBuilder()
           .setInstanceId(m.instanceId())
           .setReplyTo(ref(m.replyTo()))
+          .setNodeId(m.nodeId())
           .build();
     }
     if (o instanceof FunctionStore.AssignRegular m) {
@@ -359,7 +360,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       case STORE_ADD_REGULAR:
         {
           FunctionProtos.AddRegular p = FunctionProtos.AddRegular.parseFrom(bytes);
-          return new FunctionStore.AddRegular(p.getInstanceId(), resolve(p.getReplyTo()));
+          return new FunctionStore.AddRegular(p.getInstanceId(), p.getNodeId(), resolve(p.getReplyTo()));
         }
       case STORE_ASSIGN_REGULAR:
         {
@@ -525,7 +526,11 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               .setRegularMbMs(s.regularMbMs())
               .setEmergencyMbMs(s.emergencyMbMs())
               .setPeakRegular(s.peakRegular())
-              .setPeakEmergency(s.peakEmergency()));
+              .setPeakEmergency(s.peakEmergency())
+              .setEvictedRegular(s.evictedRegular())
+              .setEvictedEmergency(s.evictedEmergency())
+              .setExpired(s.expired())
+              .setNoCapacity(s.noCapacity()));
     }
     return b.build();
   }
@@ -561,7 +566,11 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               s.getRegularMbMs(),
               s.getEmergencyMbMs(),
               s.getPeakRegular(),
-              s.getPeakEmergency());
+              s.getPeakEmergency(),
+              s.getEvictedRegular(),
+              s.getEvictedEmergency(),
+              s.getExpired(),
+              s.getNoCapacity());
     }
     return new FunctionEntity.FunctionStatus(
         p.getFound(),

@@ -174,7 +174,7 @@ class FunctionSerializerTest {
         List.of(
             new FunctionEntity.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
             new FunctionEntity.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
-    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4);
+    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4, 5, 6, 8, 9);
     roundTrip(
         new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552"));
   }

@@ -42,10 +42,14 @@ public final class NodeSerializer extends SerializerWithStringManifest {
   static final String INVOKE = "WI";
   static final String GET_STATUS = "WG";
   static final String RECONCILE = "WC";
+  static final String RESERVE = "WV";
+  static final String RECLAIM_DECLINED = "WB";
   // Wavelet.InstanceEvent
   static final String INSTANCE_READY = "WR";
   static final String INSTANCE_FAILED = "WF";
   static final String INVOCATION_FINISHED = "WD";
+  static final String RESERVED = "WE";
+  static final String RECLAIM = "WK";
   // Wavelet.NodeStatus, InvocationReply
   static final String NODE_STATUS = "WN";
   static final String INVOCATION_REPLY = "IR";
@@ -81,6 +85,10 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (o instanceof Wavelet.Invoke) return INVOKE;
     if (o instanceof Wavelet.GetStatus) return GET_STATUS;
     if (o instanceof Wavelet.Reconcile) return RECONCILE;
+    if (o instanceof Wavelet.Reserve) return RESERVE;
+    if (o instanceof Wavelet.ReclaimDeclined) return RECLAIM_DECLINED;
+    if (o instanceof Wavelet.Reserved) return RESERVED;
+    if (o instanceof Wavelet.Reclaim) return RECLAIM;
     if (o instanceof Wavelet.InstanceReady) return INSTANCE_READY;
     if (o instanceof Wavelet.InstanceFailed) return INSTANCE_FAILED;
     if (o instanceof Wavelet.InvocationFinished) return INVOCATION_FINISHED;
@@ -124,6 +132,35 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     }
     if (o instanceof Wavelet.Reconcile m) {
       return NodeProtos.Reconcile.newBuilder().addAllAssignedRegular(m.assignedRegular()).build();
+    }
+    if (o instanceof Wavelet.Reserve m) {
+      return NodeProtos.Reserve.newBuilder()
+          .setInstanceId(m.instanceId())
+          .setFunction(m.function())
+          .setKind(kind(m.kind()))
+          .setMemoryMb(m.memoryMb())
+          .setConcurrency(m.concurrency())
+          .setOwner(ref(m.owner()))
+          .setWaitMs(m.waitMs())
+          .setCallersWaiting(m.callersWaiting())
+          .build();
+    }
+    if (o instanceof Wavelet.ReclaimDeclined m) {
+      return NodeProtos.ReclaimDeclined.newBuilder().setInstanceId(m.instanceId()).build();
+    }
+    if (o instanceof Wavelet.Reserved m) {
+      return NodeProtos.Reserved.newBuilder()
+          .setInstanceId(m.instanceId())
+          .setNodeId(m.nodeId())
+          .setWavelet(ref(m.wavelet()))
+          .build();
+    }
+    if (o instanceof Wavelet.Reclaim m) {
+      return NodeProtos.Reclaim.newBuilder()
+          .setInstanceId(m.instanceId())
+          .setNodeId(m.nodeId())
+          .setWavelet(ref(m.wavelet()))
+          .build();
     }
     if (o instanceof Wavelet.InstanceReady m) {
       return NodeProtos.InstanceReady.newBuilder()
@@ -225,6 +262,31 @@ public final class NodeSerializer extends SerializerWithStringManifest {
       case RECONCILE:
         return new Wavelet.Reconcile(
             Set.copyOf(NodeProtos.Reconcile.parseFrom(bytes).getAssignedRegularList()));
+      case RESERVE:
+        {
+          NodeProtos.Reserve p = NodeProtos.Reserve.parseFrom(bytes);
+          return new Wavelet.Reserve(
+              p.getInstanceId(),
+              p.getFunction(),
+              kind(p.getKind()),
+              p.getMemoryMb(),
+              p.getConcurrency(),
+              resolve(p.getOwner()),
+              p.getWaitMs(),
+              p.getCallersWaiting());
+        }
+      case RECLAIM_DECLINED:
+        return new Wavelet.ReclaimDeclined(NodeProtos.ReclaimDeclined.parseFrom(bytes).getInstanceId());
+      case RESERVED:
+        {
+          NodeProtos.Reserved p = NodeProtos.Reserved.parseFrom(bytes);
+          return new Wavelet.Reserved(p.getInstanceId(), p.getNodeId(), resolve(p.getWavelet()));
+        }
+      case RECLAIM:
+        {
+          NodeProtos.Reclaim p = NodeProtos.Reclaim.parseFrom(bytes);
+          return new Wavelet.Reclaim(p.getInstanceId(), p.getNodeId(), resolve(p.getWavelet()));
+        }
       case INSTANCE_READY:
         {
           NodeProtos.InstanceReady p = NodeProtos.InstanceReady.parseFrom(bytes);
@@ -297,6 +359,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         .setConcurrency(m.concurrency())
         .putAllEnv(m.env())
         .setOwner(ref(m.owner()))
+        .setWaitMs(m.waitMs())
+        .setCallersWaiting(m.callersWaiting())
         .build();
   }
 
@@ -310,7 +374,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getMemoryMb(),
         p.getConcurrency(),
         Map.copyOf(p.getEnvMap()),
-        resolve(p.getOwner()));
+        resolve(p.getOwner()),
+        p.getWaitMs(),
+        p.getCallersWaiting());
   }
 
   private static NodeProtos.NodeStatus nodeStatus(Wavelet.NodeStatus m) {
@@ -321,7 +387,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
             .setCapacityMb(m.capacityMb())
             .setAllocatedMb(m.allocatedMb())
             .setInFlight(m.inFlight())
-            .setDraining(m.draining());
+            .setDraining(m.draining())
+            .setReclaimableMb(m.reclaimableMb())
+            .setWaitingMb(m.waitingMb());
     for (Wavelet.InstanceInfo i : m.instances()) {
       b.addInstances(
           NodeProtos.InstanceInfo.newBuilder()
@@ -331,7 +399,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               .setKind(kind(i.kind()))
               .setMemoryMb(i.memoryMb())
               .setInFlight(i.inFlight())
-              .setReady(i.ready()));
+              .setReady(i.ready())
+              .setIdleMs(i.idleMs()));
     }
     return b.build();
   }
@@ -347,7 +416,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               kind(i.getKind()),
               i.getMemoryMb(),
               i.getInFlight(),
-              i.getReady()));
+              i.getReady(),
+              i.getIdleMs()));
     }
     return new Wavelet.NodeStatus(
         p.getNodeId(),
@@ -356,7 +426,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getAllocatedMb(),
         p.getInFlight(),
         List.copyOf(instances),
-        p.getDraining());
+        p.getDraining(),
+        p.getReclaimableMb(),
+        p.getWaitingMb());
   }
 
   private static NodeProtos.InvocationReply invocationReply(InvocationReply m) {
@@ -491,6 +563,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         return NodeProtos.InvocationReply.Status.STATUS_UNAVAILABLE;
       case INSTANCE_LOST:
         return NodeProtos.InvocationReply.Status.STATUS_INSTANCE_LOST;
+      case NO_CAPACITY:
+        return NodeProtos.InvocationReply.Status.STATUS_NO_CAPACITY;
       default:
         throw new IllegalArgumentException("Unknown invocation status " + status);
     }
@@ -512,6 +586,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         return InvocationReply.Status.UNAVAILABLE;
       case STATUS_INSTANCE_LOST:
         return InvocationReply.Status.INSTANCE_LOST;
+      case STATUS_NO_CAPACITY:
+        return InvocationReply.Status.NO_CAPACITY;
       default:
         throw new IllegalArgumentException("Unknown invocation status " + status);
     }
