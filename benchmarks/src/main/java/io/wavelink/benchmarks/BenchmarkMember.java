@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.wavelink.cluster.WaveLinkMember;
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.sandbox.ExampleFunctions;
@@ -162,9 +163,9 @@ final class BenchmarkMember implements AutoCloseable {
         .get(CONTROL_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
   }
 
-  FunctionEntity.FunctionStatus status(String name) throws Exception {
+  FunctionStatus status(String name) throws Exception {
     return function(name)
-        .<FunctionEntity.FunctionStatus>ask(FunctionEntity.Get::new, CONTROL_TIMEOUT)
+        .<FunctionStatus>ask(FunctionEntity.Get::new, CONTROL_TIMEOUT)
         .toCompletableFuture()
         .get(CONTROL_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
   }

@@ -3,6 +3,7 @@ package io.wavelink.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.node.InvocationReply;
 import java.lang.management.ManagementFactory;
@@ -50,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * offering R invocations per second in bursts, each latency counted from the burst's scheduled time.
  *
  * <p>Counts come from both sides: the replies ({@code coldStart}, instance kind) and the entities'
- * {@code FunctionEntity.Stats} ({@code emergencySpawns}, {@code emergencyColdStarts}) before and
+ * {@code FunctionStatus.Stats} ({@code emergencySpawns}, {@code emergencyColdStarts}) before and
  * after the measured phase. Writes one JSON object to {@code --out}.
  */
 public final class ColdStarts {
@@ -448,7 +449,7 @@ public final class ColdStarts {
   static Map<String, Long> stats(BenchmarkMember member, List<String> names) throws Exception {
     Map<String, Long> sum = new LinkedHashMap<>();
     for (String name : names) {
-      FunctionEntity.Stats s = member.status(name).stats();
+      FunctionStatus.Stats s = member.status(name).stats();
       sum.merge("emergencySpawns", s.emergencySpawns(), Long::sum);
       sum.merge("emergencyColdStarts", s.emergencyColdStarts(), Long::sum);
       sum.merge("emergencyInvocations", s.emergencyInvocations(), Long::sum);

@@ -1,6 +1,7 @@
 package io.wavelink.benchmarks;
 
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ public final class WarmMember {
       InvocationReply r = member.invoke(name, "warm");
       return r.status() == InvocationReply.Status.OK && !r.coldStart() && r.kind() == InstanceKind.REGULAR;
     });
-    FunctionEntity.FunctionStatus status = member.status(name);
+    FunctionStatus status = member.status(name);
     System.out.println(
         "WARM READY http://127.0.0.1:" + member.httpPort() + "/v1/functions/" + name + "/invoke ("
             + status.instances().size() + " instance(s): " + status.instances() + ")");

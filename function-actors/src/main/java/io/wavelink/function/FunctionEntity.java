@@ -3,12 +3,15 @@ package io.wavelink.function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import io.wavelink.function.internal.CostMeter;
 import io.wavelink.function.internal.Counters;
+import io.wavelink.function.internal.Definition;
+import io.wavelink.function.internal.Dispatcher;
 import io.wavelink.function.internal.EmergencyTrack;
+import io.wavelink.function.internal.FunctionMetrics;
 import io.wavelink.function.internal.Instance;
 import io.wavelink.function.internal.InstancePool;
 import io.wavelink.function.internal.InvocationQueue;
-import io.wavelink.function.internal.LoadMeter;
 import io.wavelink.function.internal.NodeCheck;
+import io.wavelink.function.internal.Outbox;
 import io.wavelink.function.internal.RegularTrack;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
@@ -19,9 +22,7 @@ import io.wavelink.node.Wavelet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,34 +40,27 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
  * One function, sharded by name: the hot path of every invocation, and the owner of its instances.
+ * A thin actor: it carries the messages, timers and wiring; the decisions and bookkeeping are plain
+ * classes in {@code function.internal}, each tested without actors: the {@link InstancePool} with
+ * the calls in flight, the invocation path ({@link Dispatcher}: free slot or bounded queue), the
+ * {@link EmergencyTrack}, the {@link RegularTrack}'s reconciler, the {@link CostMeter}; they act
+ * only through an {@link Outbox}.
  *
- * <p>Everything an invocation needs is in memory here: the definition, the instances with their
- * in-flight counts, the bounded queue and the autoscaler's observations. An invocation never waits
- * for a journal write. The durable half (definition, desired regular instances) lives in the child
- * {@link FunctionStore}; this actor only waits for it on deploy and delete, and on the regular track.
+ * <p>Everything an invocation needs is in memory here; an invocation never waits for a journal
+ * write. The durable half (definition, desired regular instances) is the child {@link
+ * FunctionStore}, asked on deploy and delete and by the regular track.
  *
  * <p>Protocol: {@link Deploy} (replies {@link DeployReply}), {@link Delete} ({@link DeleteReply}),
  * {@link Get} ({@link FunctionStatus}), {@link Invoke} (the reply, an {@link InvocationReply}, comes
  * from the Wavelet that ran it, or from here when it never ran), {@link Wake} (load and restore the
- * regular instances, sent by the catalog after a restart).
+ * regular instances, sent by the catalog after a restart). From Wavelets: {@link
+ * Wavelet.InstanceEvent}s, including {@link Wavelet.Reclaim} (a node asks an idle instance back
+ * for another function: keep-alive is a cache).
  *
- * <p>The two tracks, when an invocation finds no instance with a free slot:
- *
- * <ol>
- *   <li>It waits in the queue (bounded in count and bytes: past either, 429).
- *   <li>Emergency track ({@code dual} mode only): the entity picks a node from the member's in-memory
- *       {@link NodeDirectory} and sends its Wavelet {@link Wavelet.StartInstance} of kind EMERGENCY at
- *       once: no NodeEntity, no journal. When {@link Wavelet.InstanceReady} comes back, queued
- *       invocations run there. A full Wavelet refuses and the next node is tried.
- *   <li>Regular track ({@code sync} at arrival, {@code dual} and {@code async} at the autoscaler
- *       tick): the new desired instance is persisted ({@link FunctionStore.AddRegular}), placed
- *       ({@link FunctionStore.AssignRegular}, then {@link NodeEntity.Place}, persisted by the node),
- *       and started by the node's Wavelet, compiled, with the function's concurrency.
- * </ol>
- *
- * Emergency instances are retired when idle for their TTL, or as soon as a regular instance has a
- * free slot. Regular instances are scaled down by the {@link Autoscaler}, draining: only idle ones
- * are chosen, and they are removed from the journal and the node before they stop.
+ * <p>When an invocation finds no free slot it waits in the queue, and capacity comes by mode:
+ * {@code dual} spawns emergency instances at once (no journal) while the regular track follows the
+ * autoscaler's tick; {@code sync} wakes the regular track from zero at once; {@code async} waits for
+ * the tick. 503 {@code no_capacity} only when no node could ever hold an instance.
  */
 public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Command> {
 
@@ -122,51 +116,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   public record DeleteReply(boolean found, boolean unavailable, String message) {}
 
-  /** A function as {@code GET /v1/functions/{name}} shows it; {@code spec} has no code. */
-  public record FunctionStatus(
-      boolean found,
-      FunctionSpec spec,
-      long version,
-      String mode,
-      List<InstanceStatus> instances,
-      int inFlight,
-      int queued,
-      Stats stats,
-      String member) {}
-
-  public record InstanceStatus(
-      String instanceId, InstanceKind kind, String state, String nodeId, int inFlight, int concurrency) {}
-
-  /**
-   * Counters since this entity started. Cost: {@code *InstanceMs} is the time instances of each kind
-   * held their node's memory (from the start request to the stop, idle time included), and {@code
-   * *MbMs} the same weighted by the memory they reserved; peaks count instances held at once.
-   * {@code evicted*}: idle instances given back to make room for other functions; {@code expired}:
-   * invocations whose deadline passed while they waited for an instance (504); {@code noCapacity}:
-   * invocations refused because no node could ever hold an instance (503); {@code rejected}: unknown
-   * function or queue full (404, 429).
-   */
-  public record Stats(
-      long regularInvocations,
-      long emergencyInvocations,
-      long regularColdStarts,
-      long emergencyColdStarts,
-      long emergencySpawns,
-      long emergencyRetirements,
-      long rejected,
-      boolean panic,
-      int desiredRegular,
-      long regularInstanceMs,
-      long emergencyInstanceMs,
-      long regularMbMs,
-      long emergencyMbMs,
-      int peakRegular,
-      int peakEmergency,
-      long evictedRegular,
-      long evictedEmergency,
-      long expired,
-      long noCapacity) {}
-
   // internal messages
   private record Loaded(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
 
@@ -176,13 +125,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private record StoreDeleted(Delete delete, FunctionStore.DeleteResult result, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record RegularPersisted(String instanceId, String nodeId, boolean ok)
+  record RegularPersisted(String instanceId, String nodeId, boolean ok)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record RegularRemoved(String instanceId, boolean ok)
+  record RegularRemoved(String instanceId, boolean ok)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record PlaceNow(String instanceId) implements Command, NoSerializationVerificationNeeded {}
+  record PlaceNow(String instanceId) implements Command, NoSerializationVerificationNeeded {}
 
   private record FromWavelet(Wavelet.InstanceEvent event) implements Command, NoSerializationVerificationNeeded {}
 
@@ -210,24 +159,18 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
   private final ActorRef<FunctionStore.Command> store;
-  private final ActorRef<Wavelet.InstanceEvent> events;
-  private final Placement placement;
-  private final SplittableRandom random = new SplittableRandom();
   private final FunctionMetrics metrics;
 
-  private FunctionSpec spec; // null when not deployed
-  private long version;
+  /** null while the function is not deployed */
+  private Definition def;
   private final InstancePool pool = new InstancePool();
-  private final InvocationQueue<Invoke> queue;
-  private final EmergencyTrack emergency;
-  private final RegularTrack regular = new RegularTrack();
   private final CostMeter cost = new CostMeter();
   private final Counters counters = new Counters();
-  private final LoadMeter load;
+  private final Dispatcher dispatcher;
+  private final EmergencyTrack emergency;
+  private final RegularTrack regular;
   /** Invocations that arrived before the store had loaded; answered 503 if loading fails. */
   private final List<Invoke> loadingInvokes = new ArrayList<>();
-  /** the id of the last invocation dispatched to an instance (ids are per entity incarnation) */
-  private long lastInvocationId;
 
   private Autoscaler.State scaling;
   private boolean panic;
@@ -262,82 +205,67 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.settings = deps.settings();
     this.timers = timers;
     this.stash = stash;
-    this.placement = Placement.byName(settings.placement());
     this.metrics = new FunctionMetrics(name);
     this.store = context.spawn(FunctionStore.create(name), "store");
-    this.events = context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new);
-    this.queue = new InvocationQueue<>(settings.queueCapacity(), settings.queueMaxBytes());
+    Outbox out =
+        new EntityOutbox(
+            context, store, timers, deps, settings.storeTimeout(),
+            context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new));
+    SplittableRandom random = new SplittableRandom();
+    this.dispatcher =
+        new Dispatcher(pool, new InvocationQueue(settings.queueCapacity(), settings.queueMaxBytes()), counters, metrics, out);
     this.emergency =
         new EmergencyTrack(
             settings.emergencyBudget(),
             settings.emergencyIdleTtl().toMillis(),
             settings.emergencyQueueDelay().toNanos(),
-            settings.emergencyFullNodeBackoff().toMillis());
-    long now = now();
-    this.scaling = Autoscaler.State.initial(now);
-    this.load = new LoadMeter(now);
+            settings.emergencyFullNodeBackoff().toMillis(),
+            pool, cost, counters, metrics, out, random);
+    this.regular =
+        new RegularTrack(pool, cost, out, Placement.byName(settings.placement()), random, settings.admissionWait().toMillis());
+    this.scaling = Autoscaler.State.initial(now());
   }
 
   private long now() {
     return deps.clockMs().getAsLong();
   }
 
-  /** Until the store has recovered, everything but Loaded waits in the stash. */
+  /**
+   * Until the store has recovered, everything but Loaded waits in the stash; invocations wait apart,
+   * so that they can be answered 503 at once if the journal does not answer.
+   */
   private Behavior<Command> loading() {
     askStore();
     return Behaviors.receive(Command.class)
-        .onMessage(
-            Loaded.class,
-            loaded -> {
-              if (loaded.state() == null) {
-                // journal not answering: invocations fail fast, other commands wait for a retry
-                for (Invoke invoke : loadingInvokes) {
-                  invoke.replyTo()
-                      .tell(
-                          InvocationReply.rejected(
-                              InvocationReply.Status.UNAVAILABLE,
-                              "function " + name + " cannot be loaded: the journal (Cassandra) is not reachable"));
-                }
-                loadingInvokes.clear();
-                askStore();
-                return Behaviors.same();
-              }
-              restore(loaded.state());
-              timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-              for (Invoke invoke : loadingInvokes) {
-                stash.stash(invoke);
-              }
-              loadingInvokes.clear();
-              return stash.unstashAll(this);
-            })
-        .onMessage(
-            Invoke.class,
-            invoke -> {
-              if (loadingInvokes.size() >= settings.queueCapacity()) {
-                invoke.replyTo()
-                    .tell(
-                        InvocationReply.rejected(
-                            InvocationReply.Status.OVERLOADED, "function " + name + " is still loading; retry later"));
-              } else {
-                loadingInvokes.add(invoke);
-              }
-              return Behaviors.same();
-            })
-        .onAnyMessage(
-            msg -> {
-              if (stash.isFull()) {
-                if (msg instanceof Invoke invoke) {
-                  invoke.replyTo()
-                      .tell(
-                          InvocationReply.rejected(
-                              InvocationReply.Status.UNAVAILABLE,
-                              "function " + name + " is still loading; try again"));
-                }
-              } else {
-                stash.stash(msg);
-              }
-              return Behaviors.same();
-            })
+        .onMessage(Loaded.class, loaded -> {
+          if (loaded.state() == null) {
+            loadingInvokes.forEach(i -> i.replyTo().tell(InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+                "function " + name + " cannot be loaded: the journal (Cassandra) is not reachable")));
+            loadingInvokes.clear();
+            askStore(); // other commands wait for the retry
+            return Behaviors.same();
+          }
+          restore(loaded.state());
+          timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+          loadingInvokes.forEach(stash::stash);
+          loadingInvokes.clear();
+          return stash.unstashAll(this);
+        })
+        .onMessage(Invoke.class, invoke -> {
+          if (loadingInvokes.size() >= settings.queueCapacity()) {
+            invoke.replyTo().tell(InvocationReply.rejected(InvocationReply.Status.OVERLOADED,
+                "function " + name + " is still loading; retry later"));
+          } else {
+            loadingInvokes.add(invoke);
+          }
+          return Behaviors.same();
+        })
+        .onAnyMessage(msg -> {
+          if (!stash.isFull()) {
+            stash.stash(msg);
+          }
+          return Behaviors.same();
+        })
         .build();
   }
 
@@ -351,27 +279,23 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             (state, error) -> new Loaded(state));
   }
 
+  /** The definition and the regular instances the journal records come back. */
   private void restore(FunctionStore.State state) {
     if (state.exists()) {
-      spec = state.spec().get();
-      version = state.version();
-      regular.desired(spec.minScale());
+      def = definition(state.spec().get(), state.version());
     }
-    long now = now();
+    Definition any = def != null ? def : definition(null, 0);
     for (FunctionStore.RegularInstance r : state.regular().values()) {
-      Instance inst = newInstance(r.instanceId(), InstanceKind.REGULAR, Instance.Phase.UNPLACED, now);
-      inst.journaled(true);
-      inst.placeOn(r.nodeId(), null);
-      pool.add(inst);
-      if (spec == null || r.version() != version) {
+      Instance inst = regular.restored(any, r.instanceId(), r.nodeId());
+      if (def == null || r.version() != def.version()) {
         retire(inst); // left over from an older version or a delete
       } else {
-        place(inst);
+        regular.place(def, inst, demand());
       }
     }
-    if (spec != null) {
-      getContext().getLog().info("Function {} v{} loaded with {} regular instances", name, version, state.regular().size());
-      scaleRegular(Math.max(regular.desired(), pool.regularCount()));
+    if (def != null) {
+      getContext().getLog().info("Function {} v{} loaded with {} regular instances", name, def.version(), state.regular().size());
+      scaleRegular(Math.max(def.spec().minScale(), pool.regularCount()));
     }
   }
 
@@ -385,9 +309,21 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(Delete.class, this::onDelete)
         .onMessage(StoreDeleted.class, this::onStoreDeleted)
         .onMessage(Get.class, this::onGet)
-        .onMessage(RegularPersisted.class, this::onRegularPersisted)
-        .onMessage(RegularRemoved.class, this::onRegularRemoved)
-        .onMessage(PlaceNow.class, this::onPlaceNow)
+        .onMessage(RegularPersisted.class, p -> {
+          regular.persisted(def, p.instanceId(), p.nodeId(), p.ok());
+          return this;
+        })
+        .onMessage(RegularRemoved.class, r -> {
+          regular.removed(r.instanceId(), r.ok());
+          return this;
+        })
+        .onMessage(PlaceNow.class, p -> {
+          Instance inst = pool.get(p.instanceId());
+          if (inst != null && def != null) {
+            regular.placeNow(def, inst, demand());
+          }
+          return this;
+        })
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
         .onMessage(CatalogAcked.class, this::onCatalogAcked)
@@ -400,77 +336,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   // ---------------------------------------------------------------- invocation path
 
   private Behavior<Command> onInvoke(Invoke invoke) {
-    if (spec == null) {
+    if (def == null) {
       counters.reject();
       invoke.replyTo()
-          .tell(
-              InvocationReply.rejected(
-                  InvocationReply.Status.NOT_FOUND, "function " + name + " is not deployed"));
+          .tell(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " is not deployed"));
       return this;
     }
-    long nowNanos = System.nanoTime();
-    InvocationQueue.Waiting<Invoke> waiting =
-        new InvocationQueue.Waiting<>(invoke, invoke.input().length, nowNanos, nowNanos + spec.timeoutMs() * 1_000_000L);
-    Instance free = pool.freeSlot();
-    if (free != null && queue.isEmpty()) {
-      dispatch(free, waiting, false);
-      return this;
-    }
-    levelChanged();
-    if (!queue.offer(waiting)) {
-      counters.reject();
-      metrics.queueFull();
-      invoke.replyTo()
-          .tell(
-              InvocationReply.rejected(
-                  InvocationReply.Status.OVERLOADED,
-                  "function " + name + " has " + queue.size() + " invocations waiting; retry later"));
-      return this;
-    }
-    if (queue.size() == 1) {
+    if (dispatcher.accept(name, invoke.input(), invoke.replyTo(), def.spec().timeoutMs()) == Dispatcher.Accepted.QUEUED) {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, Duration.ofMillis(50));
-    }
-    drainQueue();
-    if (!queue.isEmpty()) {
       onShortage();
     }
     return this;
-  }
-
-  private void dispatch(Instance inst, InvocationQueue.Waiting<Invoke> w, boolean coldStart) {
-    long nowNanos = System.nanoTime();
-    long remainingMs = Math.max(1, (w.deadlineNanos() - nowNanos) / 1_000_000L);
-    levelChanged();
-    counters.invoked(inst.kind(), coldStart);
-    if (coldStart) {
-      metrics.coldStart(inst.kind());
-    }
-    metrics.queueWait(nowNanos - w.arrivalNanos());
-    long invocationId = ++lastInvocationId;
-    Invoke invoke = w.invocation();
-    pool.dispatched(inst, invocationId, new Instance.Call(invoke.replyTo(), w.deadlineNanos()));
-    inst.wavelet()
-        .tell(
-            new Wavelet.Invoke(
-                inst.id(), invocationId, invoke.input(), remainingMs, coldStart, invoke.replyTo(), events));
-  }
-
-  /** Runs queued invocations on free slots, oldest first. */
-  private void drainQueue() {
-    drainQueue(null);
-  }
-
-  private void drainQueue(Instance justReady) {
-    while (!queue.isEmpty()) {
-      Instance target = justReady != null && justReady.hasFreeSlot() ? justReady : pool.freeSlot();
-      if (target == null) {
-        break;
-      }
-      dispatch(target, queue.poll(), target == justReady);
-    }
-    if (queue.isEmpty()) {
-      timers.cancel(Sweep.INSTANCE);
-    }
   }
 
   /** Queued invocations and no free slot: start capacity according to the mode. */
@@ -478,141 +354,69 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (neverFits()) {
       refuseQueue(
           InvocationReply.Status.NO_CAPACITY,
-          "no worker node can hold an instance of " + name + " (" + smallestInstanceMb()
-              + " MB: memoryMb" + (mode().equals("dual") ? "" : " x concurrency") + "); add larger nodes or lower it");
+          "no worker node can hold an instance of " + name + " (" + def.smallestInstanceMb()
+              + " MB: memoryMb" + (def.dual() ? "" : " x concurrency") + "); add larger nodes or lower it");
       return;
     }
-    String mode = mode();
-    if (mode.equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
-      spawnEmergencies();
+    if (def.dual() && emergency.due(dispatcher.queue(), System.nanoTime())) {
+      emergency.spawn(def, dispatcher.queue(), admissionWaitMs());
     }
-    if (mode.equals("sync") && pool.regularCount() == 0) {
+    if (def.mode().equals("sync") && pool.regularCount() == 0) {
       // a synchronous control plane wakes the autoscaler from zero at once, as Knative's activator
       // does; beyond the first instance the autoscaler's tick decides, for every mode alike
       scaleRegular(Math.max(regular.desired(), 1));
     }
   }
 
-  /** The smallest instance this function can have in its mode, in MB. */
-  private int smallestInstanceMb() {
-    return mode().equals("dual") ? spec.memoryMb() : spec.memoryMb() * concurrencyOf();
-  }
-
-  /**
-   * Whether no node could ever hold an instance of this function: nodes are known and up, and all
-   * are smaller than its smallest instance. (No node known yet, as while the cluster forms, is not
-   * "never": invocations wait.)
-   */
+  /** Whether no node could ever hold an instance of this function (nodes are known, and all smaller). */
   private boolean neverFits() {
-    List<NodeDirectory.Node> nodes = deps.directory().view().nodes();
-    boolean known = false;
-    for (NodeDirectory.Node n : nodes) {
-      known |= n.capacityMb() > 0;
-    }
-    return known && !Placement.fitsAnywhere(nodes, smallestInstanceMb());
+    return Placement.neverFits(deps.directory().view().nodes(), def.smallestInstanceMb());
   }
 
   /** How long a node may take to make room for an instance that invocations wait for. */
   private long admissionWaitMs() {
     long max = settings.admissionWait().toMillis();
-    return Math.max(1, Math.min(max, queue.oldestRemainingMs(System.nanoTime(), max)));
+    return Math.max(1, Math.min(max, dispatcher.queue().oldestRemainingMs(System.nanoTime(), max)));
   }
 
-  private void spawnEmergencies() {
-    for (int n = emergency.toSpawn(pool, queue); n > 0; n--) {
-      Instance inst = newInstance(newInstanceId(InstanceKind.EMERGENCY), InstanceKind.EMERGENCY, Instance.Phase.STARTING, now());
-      if (!startEmergency(inst)) {
-        break; // no node has room: the queue waits for the regular track
-      }
-      pool.add(inst);
-      counters.emergencySpawned();
-      metrics.emergencySpawned();
-    }
-  }
-
-  private boolean startEmergency(Instance inst) {
-    long now = now();
-    NodeDirectory.View view = deps.directory().view();
-    Optional<String> node =
-        Placement.forWaitingCallers(
-            Placement::mostFree, view.nodes(), inst.reservedMb(), emergency.skipped(inst, now), random);
-    if (node.isEmpty()) {
-      return false;
-    }
-    NodeDirectory.Node n = view.node(node.get());
-    inst.placeOn(n.nodeId(), n.wavelet());
-    inst.starting(now);
-    n.wavelet().tell(startCommand(inst, admissionWaitMs(), true));
-    return true;
-  }
-
-  private Wavelet.StartInstance startCommand(Instance inst, long waitMs, boolean callersWaiting) {
-    return new Wavelet.StartInstance(
-        inst.id(),
-        name,
-        version,
-        inst.kind(),
-        spec.code(),
-        spec.memoryMb(),
-        inst.concurrency(),
-        spec.env(),
-        events,
-        waitMs,
-        callersWaiting);
+  private RegularTrack.Demand demand() {
+    return new RegularTrack.Demand(!dispatcher.queue().isEmpty(), admissionWaitMs());
   }
 
   private Behavior<Command> onSweep() {
-    List<InvocationQueue.Waiting<Invoke>> expired = queue.expire(System.nanoTime());
-    if (!expired.isEmpty()) {
-      levelChanged();
-      InvocationReply reply = expired();
-      if (reply.status() == InvocationReply.Status.NO_CAPACITY) {
-        expired.forEach(w -> counters.noCapacity());
-        metrics.noCapacity(expired.size());
-      } else {
-        expired.forEach(w -> counters.expired());
-        metrics.expired(expired.size());
-      }
-      expired.forEach(w -> w.invocation().replyTo().tell(reply));
-    }
-    if (queue.isEmpty()) {
-      timers.cancel(Sweep.INSTANCE);
-    } else if (mode().equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
-      spawnEmergencies();
-    }
-    return this;
-  }
-
-  /**
-   * The answer to an invocation whose deadline passed while it waited for an instance: 503 when no
-   * worker node is up at all, else 504 (its timeout counts from its arrival, queueing included).
-   */
-  private InvocationReply expired() {
     boolean anyUp = false;
     for (NodeDirectory.Node n : deps.directory().view().nodes()) {
       anyUp |= n.up();
     }
-    if (!anyUp) {
-      return InvocationReply.rejected(
-          InvocationReply.Status.NO_CAPACITY, "no worker node is up to run " + name + "; retry later");
+    // 504 for a call whose deadline passed while it waited (its timeout counts from its arrival,
+    // queueing included); 503 if no worker node is up at all
+    dispatcher.expire(
+        anyUp
+            ? InvocationReply.rejected(
+                InvocationReply.Status.TIMEOUT,
+                "function " + name + " timed out after " + def.spec().timeoutMs()
+                    + " ms waiting for an instance: the nodes' memory was held by busy instances")
+            : InvocationReply.rejected(
+                InvocationReply.Status.NO_CAPACITY, "no worker node is up to run " + name + "; retry later"));
+    if (dispatcher.queue().isEmpty()) {
+      timers.cancel(Sweep.INSTANCE);
+    } else if (def.dual() && emergency.due(dispatcher.queue(), System.nanoTime())) {
+      emergency.spawn(def, dispatcher.queue(), admissionWaitMs());
     }
-    return InvocationReply.rejected(
-        InvocationReply.Status.TIMEOUT,
-        "function " + name + " timed out after " + spec.timeoutMs()
-            + " ms waiting for an instance: the nodes' memory was held by busy instances");
+    return this;
   }
 
-  /** Answers every queued invocation with {@code status} (503 kinds). */
+  /** Answers every queued invocation with {@code status}. */
   private void refuseQueue(InvocationReply.Status status, String message) {
-    levelChanged();
-    InvocationReply reply = InvocationReply.rejected(status, message);
-    List<InvocationQueue.Waiting<Invoke>> refused = queue.drain();
-    if (status == InvocationReply.Status.NO_CAPACITY) {
-      refused.forEach(w -> counters.noCapacity());
-      metrics.noCapacity(refused.size());
-    }
-    refused.forEach(w -> w.invocation().replyTo().tell(reply));
+    dispatcher.refuseAll(InvocationReply.rejected(status, message));
     timers.cancel(Sweep.INSTANCE);
+  }
+
+  private void drain(Instance justReady) {
+    dispatcher.drain(justReady);
+    if (dispatcher.queue().isEmpty()) {
+      timers.cancel(Sweep.INSTANCE);
+    }
   }
 
   // ---------------------------------------------------------------- Wavelet events
@@ -626,7 +430,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     } else if (event instanceof Wavelet.InstanceFailed f) {
       onFailed(f);
     } else if (event instanceof Wavelet.Reserved r) {
-      onReserved(r);
+      regular.reserved(r);
     } else if (event instanceof Wavelet.Reclaim r) {
       onReclaim(r);
     }
@@ -634,14 +438,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void onFinished(Wavelet.InvocationFinished finished) {
-    levelChanged();
-    Instance inst = pool.finished(finished.instanceId(), finished.invocationId());
+    Instance inst = dispatcher.finished(finished.instanceId(), finished.invocationId());
     if (inst == null) {
-      // a call of an instance already given up as lost (its node came back): counted out then
-      return;
-    }
-    if (inst.inFlight() == 0) {
-      inst.idleSince(now());
+      return; // a call of an instance already given up as lost (its node came back): counted out then
     }
     if (inst.phase() == Instance.Phase.DRAINING) {
       if (inst.inFlight() == 0) {
@@ -649,7 +448,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       }
       return;
     }
-    drainQueue();
+    drain(null);
     if (!inst.regular() && inst.inFlight() == 0 && pool.regularHasFreeSlot()) {
       retire(inst);
     }
@@ -657,7 +456,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private void onReady(Wavelet.InstanceReady ready) {
     Instance inst = pool.get(ready.instanceId());
-    if (inst == null || inst.phase() == Instance.Phase.DRAINING || spec == null) {
+    if (inst == null || inst.phase() == Instance.Phase.DRAINING || def == null) {
       // not ours any more: make sure it does not linger
       ready.wavelet().tell(new Wavelet.StopInstance(ready.instanceId()));
       if (inst != null && inst.phase() == Instance.Phase.DRAINING && inst.inFlight() == 0) {
@@ -668,18 +467,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (inst.phase() == Instance.Phase.READY) {
       return;
     }
-    long now = now();
-    // an emergency instance holds memory from its admission, which is when it started preparing
-    cost.hold(inst, pool, now - ready.startMicros() / 1000);
+    if (!inst.regular()) {
+      emergency.ready(inst, ready);
+    }
     inst.phase(Instance.Phase.READY);
     inst.placeOn(ready.nodeId(), ready.wavelet());
-    inst.idleSince(now);
-    getContext()
-        .getLog()
-        .debug("{} instance {} of {} ready on {} after {} us", inst.kind().label(), inst.id(), name, ready.nodeId(), ready.startMicros());
-    drainQueue(inst);
-    if (inst.regular()) {
-      retireIdleEmergencies();
+    inst.idleSince(now());
+    getContext().getLog().debug("{} ready on {} after {} us", inst, ready.nodeId(), ready.startMicros());
+    drain(inst);
+    if (inst.regular() && dispatcher.queue().isEmpty()) {
+      emergency.toRetire(true, Long.MIN_VALUE).forEach(this::retire);
     }
     updateGauges();
   }
@@ -690,41 +487,27 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     getContext().getLog().info("Instance {} of {} failed on {}: {}", inst.id(), name, failed.nodeId(), failed.reason());
-    if (!inst.regular()) {
-      inst.refusedBy().add(failed.nodeId());
-      if (failed.refused()) {
-        emergency.nodeFull(failed.nodeId(), now());
-      }
-      if (failed.refused() && inst.phase() == Instance.Phase.STARTING && startEmergency(inst)) {
-        return; // trying the next node
-      }
-      forget(inst);
-      if (!failed.refused()) {
-        failQueue(failed.reason());
-      }
-      updateGauges();
-      return;
-    }
-    // regular: off that node (its placement released if it was made), then the next node
-    if (inst.phase() != Instance.Phase.RESERVING && !failed.nodeId().isEmpty()) {
-      nodeRef(failed.nodeId()).tell(new NodeEntity.Release(inst.id()));
-    }
     if (inst.phase() == Instance.Phase.DRAINING) {
+      if (inst.regular() && !failed.nodeId().isEmpty()) {
+        deps.sharding().entityRefFor(NodeEntity.TYPE_KEY, failed.nodeId()).tell(new NodeEntity.Release(inst.id()));
+      }
       finishDraining(inst);
       return;
     }
-    cost.release(inst, now());
-    inst.refusedBy().add(failed.nodeId());
-    inst.phase(Instance.Phase.UNPLACED);
-    inst.unplace();
-    if (!failed.refused()) {
-      failQueue(failed.reason());
+    boolean broken;
+    if (inst.regular()) {
+      broken = !regular.failed(def, inst, failed, demand());
+    } else {
+      EmergencyTrack.Failed outcome = emergency.failed(def, inst, failed, admissionWaitMs());
+      if (outcome != EmergencyTrack.Failed.RETRYING) {
+        forget(inst);
+      }
+      broken = outcome == EmergencyTrack.Failed.BROKEN;
     }
-    place(inst);
-  }
-
-  private void failQueue(String reason) {
-    refuseQueue(InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + reason);
+    if (broken) {
+      refuseQueue(InvocationReply.Status.UNAVAILABLE, "could not start an instance of " + name + ": " + failed.reason());
+    }
+    updateGauges();
   }
 
   /**
@@ -738,182 +521,22 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       reclaim.wavelet().tell(new Wavelet.StopInstance(reclaim.instanceId())); // not ours (any more)
       return;
     }
-    boolean keep =
-        inst.phase() != Instance.Phase.READY
-            || inst.inFlight() > 0
-            || (spec != null && inst.regular() && pool.regularCount() <= spec.minScale());
-    if (keep) {
+    if (!pool.mayGiveBack(inst, def == null ? 0 : def.spec().minScale())) {
       reclaim.wavelet().tell(new Wavelet.ReclaimDeclined(inst.id()));
       return;
     }
-    getContext().getLog().debug("{} instance {} of {} given back to node {}", inst.kind().label(), inst.id(), name, reclaim.nodeId());
+    getContext().getLog().debug("{} of {} given back to node {}", inst, name, reclaim.nodeId());
     counters.evicted(inst.kind());
     metrics.evicted(inst.kind());
     retire(inst);
   }
 
-  // ---------------------------------------------------------------- regular track
+  // ---------------------------------------------------------------- instances leaving
 
   /** Brings the number of regular instances (coming or ready) to {@code target}. */
   private void scaleRegular(int target) {
-    regular.desired(target);
-    int current = pool.regularCount();
-    long now = now();
-    for (int n = current; n < target; n++) {
-      Instance inst = newInstance(newInstanceId(InstanceKind.REGULAR), InstanceKind.REGULAR, Instance.Phase.UNPLACED, now);
-      pool.add(inst);
-      place(inst);
-    }
-    if (current > target) {
-      pool.scaleDownChoice(current - target).forEach(this::retire);
-    }
+    regular.scale(def, target, demand()).forEach(this::retire);
     updateGauges();
-  }
-
-  /**
-   * Removes a regular instance from the desired state in the journal. If the journal does not
-   * confirm (Cassandra down), the removal is retried at every tick until it does, so that the
-   * journal never keeps an instance this entity has let go of.
-   */
-  private void removeFromStore(String id) {
-    regular.removing(id);
-    getContext()
-        .ask(
-            FunctionStore.Done.class,
-            store,
-            settings.storeTimeout(),
-            replyTo -> new FunctionStore.RemoveRegular(id, replyTo),
-            (done, error) -> new RegularRemoved(id, error == null));
-  }
-
-  private Behavior<Command> onRegularRemoved(RegularRemoved removed) {
-    if (removed.ok()) {
-      regular.removed(removed.instanceId());
-    }
-    return this;
-  }
-
-  /**
-   * Places an unplaced regular instance: after the regular-track delay (emulating a conventional
-   * cluster manager) for a new one; at once on its recorded node for one restored from the journal.
-   */
-  private void place(Instance inst) {
-    if (inst.phase() != Instance.Phase.UNPLACED) {
-      return;
-    }
-    if (inst.nodeId().isEmpty()) {
-      long delay = regularTrackDelayMs();
-      long now = now();
-      if (delay > 0 && inst.notBeforeMs() == 0) {
-        inst.notBeforeMs(now + delay);
-        timers.startSingleTimer("place-" + inst.id(), new PlaceNow(inst.id()), Duration.ofMillis(delay));
-        return;
-      }
-      if (now < inst.notBeforeMs()) {
-        return; // its PlaceNow comes
-      }
-    }
-    placeNow(inst);
-  }
-
-  private Behavior<Command> onPlaceNow(PlaceNow msg) {
-    Instance inst = pool.get(msg.instanceId());
-    if (inst != null && inst.phase() == Instance.Phase.UNPLACED) {
-      placeNow(inst);
-    }
-    return this;
-  }
-
-  /**
-   * Asks a node's Wavelet to reserve memory for the instance; nothing is written before a node has
-   * room. An instance that invocations wait for (or that the function's minScale needs) may have the
-   * node reclaim idle instances of other functions and wait for them; one the autoscaler wants
-   * ahead of demand takes free memory or retires idle emergency instances, nothing else.
-   */
-  private void placeNow(Instance inst) {
-    if (!inst.nodeId().isEmpty()) {
-      startOn(inst); // restored on the node the journal records
-      return;
-    }
-    NodeDirectory.View view = deps.directory().view();
-    boolean needed = !queue.isEmpty() || pool.count(InstanceKind.REGULAR, Instance.Phase.READY) < spec.minScale();
-    Optional<String> node =
-        Placement.forWaitingCallers(placement, view.nodes(), inst.reservedMb(), inst.refusedBy(), random);
-    if (node.isEmpty()) {
-      inst.refusedBy().clear(); // try every node again on the next tick
-      return; // stays UNPLACED; the tick retries
-    }
-    NodeDirectory.Node n = view.node(node.get());
-    inst.placeOn(n.nodeId(), n.wavelet());
-    inst.reserving(now());
-    n.wavelet()
-        .tell(
-            new Wavelet.Reserve(
-                inst.id(), name, InstanceKind.REGULAR, spec.memoryMb(), inst.concurrency(), events,
-                needed ? admissionWaitMs() : settings.admissionWait().toMillis(), needed));
-  }
-
-  /** The node has room: the instance and its node go to the journal in one write, then it is placed. */
-  private void onReserved(Wavelet.Reserved reserved) {
-    Instance inst = pool.get(reserved.instanceId());
-    if (inst == null || inst.phase() != Instance.Phase.RESERVING || !inst.nodeId().equals(reserved.nodeId())) {
-      if (inst == null || inst.phase() == Instance.Phase.DRAINING || !inst.nodeId().equals(reserved.nodeId())) {
-        reserved.wavelet().tell(new Wavelet.StopInstance(reserved.instanceId())); // not wanted there
-      }
-      return;
-    }
-    cost.hold(inst, pool, now());
-    inst.phase(Instance.Phase.PERSISTING);
-    String id = inst.id();
-    String nodeId = reserved.nodeId();
-    boolean journaled = inst.journaled();
-    getContext()
-        .ask(
-            FunctionStore.Done.class,
-            store,
-            settings.storeTimeout(),
-            replyTo -> journaled
-                ? new FunctionStore.AssignRegular(id, nodeId, replyTo)
-                : new FunctionStore.AddRegular(id, nodeId, replyTo),
-            (done, error) -> new RegularPersisted(id, nodeId, error == null));
-  }
-
-  private Behavior<Command> onRegularPersisted(RegularPersisted persisted) {
-    Instance inst = pool.get(persisted.instanceId());
-    if (inst == null || inst.phase() != Instance.Phase.PERSISTING || !inst.nodeId().equals(persisted.nodeId())) {
-      return this;
-    }
-    if (!persisted.ok()) {
-      // the journal did not confirm in time: the reservation goes back; a new instance is forgotten
-      // (the autoscaler asks again) and removed in case the write landed after all
-      getContext().getLog().warn("Journal did not confirm regular instance {} of {} on {}", inst.id(), name, inst.nodeId());
-      if (inst.wavelet() != null) {
-        inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
-      }
-      if (inst.journaled()) {
-        cost.release(inst, now());
-        inst.phase(Instance.Phase.UNPLACED);
-        inst.unplace();
-      } else {
-        forget(inst);
-        removeFromStore(inst.id());
-      }
-      return this;
-    }
-    inst.journaled(true);
-    startOn(inst);
-    return this;
-  }
-
-  private void startOn(Instance inst) {
-    long now = now();
-    inst.starting(now);
-    cost.hold(inst, pool, now);
-    nodeRef(inst.nodeId()).tell(new NodeEntity.Place(startCommand(inst, 0, false)));
-  }
-
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<NodeEntity.Command> nodeRef(String nodeId) {
-    return deps.sharding().entityRefFor(NodeEntity.TYPE_KEY, nodeId);
   }
 
   /** Takes an instance out of service; it stops once its in-flight invocations have finished. */
@@ -928,16 +551,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     updateGauges();
   }
 
-  /** A deleted function whose instances are all gone leaves its shard (and the remembered set). */
-  private void passivateIfGone() {
-    if (spec == null && pool.isEmpty() && queue.isEmpty() && shard != null) {
-      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
-    }
-  }
-
   /** Drops an instance from the view and books the memory time it held. */
   private void forget(Instance inst) {
-    levelChanged();
+    dispatcher.changed();
     pool.remove(inst);
     cost.release(inst, now());
   }
@@ -949,55 +565,70 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       // its memory is free at once (or its reservation, or its request waiting for room, dropped)
       inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
     }
-    if (!inst.regular()) {
-      counters.emergencyRetired();
-      metrics.emergencyRetired();
+    if (inst.regular()) {
+      regular.stopped(inst);
     } else {
-      if (inst.journaled()) {
-        removeFromStore(inst.id());
-      }
-      if (!inst.nodeId().isEmpty()) {
-        nodeRef(inst.nodeId()).tell(new NodeEntity.Release(inst.id())); // off the node's durable record
-      }
+      emergency.stopped(inst);
     }
     updateGauges();
   }
 
-  private void retireIdleEmergencies() {
-    if (queue.isEmpty()) {
-      emergency.toRetire(pool, true, Long.MIN_VALUE).forEach(this::retire);
+  /** A deleted function whose instances are all gone leaves its shard (and the remembered set). */
+  private void passivateIfGone() {
+    if (def == null && pool.isEmpty() && dispatcher.queue().isEmpty() && shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+  }
+
+  /**
+   * Its node is gone or its start never answered: its calls in flight will not be answered by that
+   * node, so their callers (the gateways) hear it now and send each once more, instead of waiting
+   * for the member's removal; a regular instance leaves the journal and is replaced.
+   */
+  private void lose(Instance inst) {
+    int calls =
+        dispatcher.handBack(
+            inst,
+            InvocationReply.rejected(
+                InvocationReply.Status.INSTANCE_LOST,
+                "instance " + inst.id() + " of function " + name + " was lost with node " + inst.nodeId()
+                    + " before it answered"));
+    if (calls > 0) {
+      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", calls, inst.id(), name);
+    }
+    if (inst.regular()) {
+      finishDraining(inst);
+    } else {
+      forget(inst);
+      updateGauges();
     }
   }
 
   // ---------------------------------------------------------------- autoscaler tick
 
   private Behavior<Command> onTick() {
-    if (spec == null) {
+    if (def == null) {
       return this;
     }
     long now = now();
-    double observed = load.sample(now, level());
-    Autoscaler.Settings knobs = settings.autoscaling().with(spec.autoscaling());
+    double observed = dispatcher.sampleLevel();
+    Autoscaler.Settings knobs = settings.autoscaling().with(def.spec().autoscaling());
     scaling = Autoscaler.record(knobs, scaling, now, observed);
     int ready = pool.count(InstanceKind.REGULAR, Instance.Phase.READY);
     Autoscaler.Decision decision =
-        Autoscaler.decide(knobs, scaling, now, ready, concurrencyOf(), spec.minScale(), spec.maxScale());
+        Autoscaler.decide(knobs, scaling, now, ready, def.concurrency(), def.spec().minScale(), def.spec().maxScale());
     scaling = decision.next();
     panic = decision.panic();
     int target =
-        RegularTrack.tickTarget(decision.desired(), pool.inFlight(), queue.size(), concurrencyOf(), spec.maxScale());
+        RegularTrack.tickTarget(
+            decision.desired(), pool.inFlight(), dispatcher.queue().size(), def.concurrency(), def.spec().maxScale());
     checkNodes(now);
-    regular.unconfirmedRemovals().forEach(this::removeFromStore); // journal writes that failed earlier
+    regular.retryRemovals(); // journal writes that failed earlier
     scaleRegular(target);
-    // retry placement of regular instances that found no node
-    for (Instance i : pool.snapshot()) {
-      if (i.regular() && i.phase() == Instance.Phase.UNPLACED) {
-        place(i);
-      }
-    }
-    emergency.toRetire(pool, queue.isEmpty(), now).forEach(this::retire);
-    if (mode().equals("dual") && emergency.due(pool, queue, System.nanoTime())) {
-      spawnEmergencies();
+    regular.placeUnplaced(def, demand());
+    emergency.toRetire(dispatcher.queue().isEmpty(), now).forEach(this::retire);
+    if (def.dual() && emergency.due(dispatcher.queue(), System.nanoTime())) {
+      emergency.spawn(def, dispatcher.queue(), admissionWaitMs());
     }
     return this;
   }
@@ -1005,10 +636,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /**
    * Compares the instances with the member's node view ({@link NodeCheck}): instances on a node
    * that is leaving are retired and replaced; instances on an unreachable or departed node, or whose
-   * start never answered, are lost: emergency ones are dropped, regular ones are removed from the
-   * desired state and replaced through the regular track. Their invocations in flight will not be
-   * answered by that node: their callers are told so at once ({@link
-   * InvocationReply.Status#INSTANCE_LOST}) and the gateway sends each once more.
+   * start never answered, are lost.
    */
   private void checkNodes(long now) {
     NodeDirectory.View view = deps.directory().view();
@@ -1029,41 +657,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         }
       }
     }
-    if (replace && spec != null) {
+    if (replace && def != null) {
       scaleRegular(regular.desired());
     }
-  }
-
-  private void lose(Instance inst) {
-    levelChanged();
-    // its calls in flight will not be answered by that node: their callers (the gateways) hear it
-    // now and send each once more, instead of waiting for the member's removal
-    List<Instance.Call> calls = pool.takeCalls(inst);
-    if (!calls.isEmpty()) {
-      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", calls.size(), inst.id(), name);
-      InvocationReply lost =
-          InvocationReply.rejected(
-              InvocationReply.Status.INSTANCE_LOST,
-              "instance " + inst.id() + " of function " + name + " was lost with node " + inst.nodeId()
-                  + " before it answered");
-      calls.forEach(call -> call.caller().tell(lost));
-    }
-    if (inst.regular()) {
-      finishDraining(inst); // out of the journal's desired state and off its node
-    } else {
-      forget(inst);
-      updateGauges();
-    }
-  }
-
-  /** Invocations in flight and queued: the concurrency the autoscaler follows. */
-  private int level() {
-    return pool.inFlight() + queue.size();
-  }
-
-  /** Call before the level changes, so that the time spent at the old level is counted. */
-  private void levelChanged() {
-    load.changed(now(), level());
   }
 
   // ---------------------------------------------------------------- deploy, delete, get
@@ -1099,14 +695,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return this;
     }
     FunctionStore.Deployed deployed = (FunctionStore.Deployed) msg.result();
-    spec = msg.deploy().spec();
-    version = deployed.version();
+    def = definition(msg.deploy().spec(), deployed.version());
     // instances of the previous version drain; new ones come with the new spec
     int previous = pool.regularCount();
     pool.snapshot().forEach(this::retire);
-    scaleRegular(Math.max(spec.minScale(), Math.min(previous, spec.maxScale())));
-    drainQueue();
-    if (!queue.isEmpty()) {
+    scaleRegular(Math.max(def.spec().minScale(), Math.min(previous, def.spec().maxScale())));
+    drain(null);
+    if (!dispatcher.queue().isEmpty()) {
       onShortage();
     }
     Deployed reply = new Deployed(deployed.version(), deployed.created());
@@ -1142,21 +737,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Behavior<Command> onStoreDeleted(StoreDeleted msg) {
     if (msg.error() != null) {
-      msg.delete()
-          .replyTo()
-          .tell(new DeleteReply(false, true, "the journal did not confirm the delete; retry"));
+      msg.delete().replyTo().tell(new DeleteReply(false, true, "the journal did not confirm the delete; retry"));
       return this;
     }
     if (!msg.result().found()) {
       msg.delete().replyTo().tell(new DeleteReply(false, false, "function " + name + " is not deployed"));
       return this;
     }
-    spec = null;
+    def = null;
     pool.snapshot().forEach(this::retire);
-    levelChanged();
-    InvocationReply deleted =
-        InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " was deleted");
-    queue.drain().forEach(w -> w.invocation().replyTo().tell(deleted));
+    dispatcher.refuseAll(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " was deleted"));
+    timers.cancel(Sweep.INSTANCE);
     FunctionCatalog.ref(deps.sharding())
         .tell(new FunctionCatalog.Unregister(name, getContext().getSystem().ignoreRef()));
     msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
@@ -1165,74 +756,28 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private Behavior<Command> onGet(Get get) {
-    if (spec == null) {
-      get.replyTo().tell(new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
+    if (def == null) {
+      get.replyTo().tell(FunctionStatus.NOT_FOUND);
       return this;
-    }
-    CostMeter.Snapshot held = cost.snapshot(pool, now());
-    List<InstanceStatus> list = new ArrayList<>();
-    for (Instance i : pool.all()) {
-      list.add(new InstanceStatus(i.id(), i.kind(), i.phase().label(), i.nodeId(), i.inFlight(), i.concurrency()));
     }
     get.replyTo()
         .tell(
-            new FunctionStatus(
-                true,
-                spec.withoutCode(),
-                version,
-                mode(),
-                list,
-                pool.inFlight(),
-                queue.size(),
-                new Stats(
-                    counters.invocations(InstanceKind.REGULAR),
-                    counters.invocations(InstanceKind.EMERGENCY),
-                    counters.coldStarts(InstanceKind.REGULAR),
-                    counters.coldStarts(InstanceKind.EMERGENCY),
-                    counters.emergencySpawns(),
-                    counters.emergencyRetirements(),
-                    counters.rejected(),
-                    panic,
-                    regular.desired(),
-                    held.heldMs(InstanceKind.REGULAR),
-                    held.heldMs(InstanceKind.EMERGENCY),
-                    held.heldMbMs(InstanceKind.REGULAR),
-                    held.heldMbMs(InstanceKind.EMERGENCY),
-                    held.peak(InstanceKind.REGULAR),
-                    held.peak(InstanceKind.EMERGENCY),
-                    counters.evictions(InstanceKind.REGULAR),
-                    counters.evictions(InstanceKind.EMERGENCY),
-                    counters.expirations(),
-                    counters.noCapacityRefusals()),
+            FunctionStatus.of(
+                def, pool, dispatcher.queue().size(), counters, cost.snapshot(pool, now()), panic, regular.desired(),
                 getContext().getSystem().address().toString()));
     return this;
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private Instance newInstance(String id, InstanceKind kind, Instance.Phase phase, long nowMs) {
-    int concurrency = kind == InstanceKind.REGULAR ? concurrencyOf() : 1;
-    int memoryMb = spec == null ? 0 : spec.memoryMb();
-    return new Instance(id, kind, concurrency, memoryMb * concurrency, phase, nowMs);
-  }
-
-  private String mode() {
-    return spec != null && !spec.controlPlaneMode().isEmpty() ? spec.controlPlaneMode() : settings.mode();
-  }
-
-  private long regularTrackDelayMs() {
-    return spec != null && spec.regularTrackDelayMs() >= 0
-        ? spec.regularTrackDelayMs()
-        : settings.regularTrackDelay().toMillis();
-  }
-
-  private int concurrencyOf() {
-    return spec == null ? 1 : spec.concurrency();
-  }
-
-  private String newInstanceId(InstanceKind kind) {
-    String random = UUID.randomUUID().toString().substring(0, 8);
-    return name + (kind == InstanceKind.REGULAR ? "-r-" : "-e-") + random;
+  /** The definition of a deployed spec, with the member's defaults where the spec leaves them. */
+  private Definition definition(FunctionSpec spec, long version) {
+    if (spec == null) {
+      return new Definition(name, null, 0, settings.mode(), 0);
+    }
+    String mode = spec.controlPlaneMode().isEmpty() ? settings.mode() : spec.controlPlaneMode();
+    long delay = spec.regularTrackDelayMs() >= 0 ? spec.regularTrackDelayMs() : settings.regularTrackDelay().toMillis();
+    return new Definition(name, spec, version, mode, delay);
   }
 
   private void updateGauges() {

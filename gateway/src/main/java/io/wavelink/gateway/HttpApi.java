@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.gateway.internal.PendingInvocations;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -336,7 +337,7 @@ public final class HttpApi extends AllDirectives {
             .ask(FunctionCatalog.ListNames::new, settings.controlTimeout())
             .thenComposeAsync(
                 names -> {
-                  List<CompletableFuture<FunctionEntity.FunctionStatus>> each = new ArrayList<>();
+                  List<CompletableFuture<FunctionStatus>> each = new ArrayList<>();
                   for (String n : names.names()) {
                     each.add(function(n).ask(FunctionEntity.Get::new, settings.controlTimeout()).toCompletableFuture());
                   }
@@ -344,8 +345,8 @@ public final class HttpApi extends AllDirectives {
                       .thenApplyAsync(
                           v -> {
                             List<Map<String, Object>> out = new ArrayList<>();
-                            for (CompletableFuture<FunctionEntity.FunctionStatus> f : each) {
-                              FunctionEntity.FunctionStatus s = f.join();
+                            for (CompletableFuture<FunctionStatus> f : each) {
+                              FunctionStatus s = f.join();
                               if (s.found()) {
                                 out.add(describe(s));
                               }
@@ -358,7 +359,7 @@ public final class HttpApi extends AllDirectives {
     return onSuccess(all, list -> completeJson(StatusCodes.OK, Map.of("functions", list)));
   }
 
-  private Map<String, Object> describe(FunctionEntity.FunctionStatus s) {
+  private Map<String, Object> describe(FunctionStatus s) {
     FunctionSpec spec = s.spec();
     Map<String, Object> specJson = new LinkedHashMap<>();
     specJson.put("runtime", spec.runtime());
@@ -376,7 +377,7 @@ public final class HttpApi extends AllDirectives {
     byKind.put("regular", new LinkedHashMap<>());
     byKind.put("emergency", new LinkedHashMap<>());
     List<Map<String, Object>> instances = new ArrayList<>();
-    for (FunctionEntity.InstanceStatus i : s.instances()) {
+    for (FunctionStatus.InstanceStatus i : s.instances()) {
       byKind.get(i.kind().label()).merge(i.state(), 1, Integer::sum);
       Map<String, Object> inst = new LinkedHashMap<>();
       inst.put("id", i.instanceId());
@@ -387,7 +388,7 @@ public final class HttpApi extends AllDirectives {
       inst.put("concurrency", i.concurrency());
       instances.add(inst);
     }
-    FunctionEntity.Stats st = s.stats();
+    FunctionStatus.Stats st = s.stats();
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("invocations", Map.of("regular", st.regularInvocations(), "emergency", st.emergencyInvocations()));
     stats.put("coldStarts", Map.of("regular", st.regularColdStarts(), "emergency", st.emergencyColdStarts()));

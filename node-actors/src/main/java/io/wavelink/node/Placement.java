@@ -73,9 +73,13 @@ public interface Placement {
         .map(NodeDirectory.Node::nodeId);
   }
 
-  /** Whether any node that is up could hold an instance of {@code memoryMb} at all. */
-  static boolean fitsAnywhere(List<NodeDirectory.Node> nodes, int memoryMb) {
-    return nodes.stream().anyMatch(n -> n.capacityMb() >= memoryMb);
+  /**
+   * Whether no node could ever hold an instance of {@code memoryMb}: nodes that are up are known,
+   * and every one is smaller. No node known yet (a cluster still forming) is not "never".
+   */
+  static boolean neverFits(List<NodeDirectory.Node> nodes, int memoryMb) {
+    return nodes.stream().anyMatch(n -> n.capacityMb() > 0)
+        && nodes.stream().noneMatch(n -> n.capacityMb() >= memoryMb);
   }
 
   /** The node with the most free memory; ties broken by node id. */

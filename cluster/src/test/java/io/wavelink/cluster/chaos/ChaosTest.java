@@ -212,7 +212,32 @@ class ChaosTest {
       }
     });
     breakIt.run();
-    return load.get(LOAD.toSeconds() + 120, TimeUnit.SECONDS);
+    // what the nodes hold while the cluster recovers, every 2 s, for the figures and for diagnosis
+    java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    sampler.scheduleWithFixedDelay(ChaosTest::printNodes, 0, 2, TimeUnit.SECONDS);
+    try {
+      return load.get(LOAD.toSeconds() + 120, TimeUnit.SECONDS);
+    } finally {
+      sampler.shutdownNow();
+    }
+  }
+
+  /** One line per node: memory held, idle (reclaimable), waited for, and instances by function and kind. */
+  private static void printNodes() {
+    try {
+      long t = (System.nanoTime() - loadStartNanos) / 1_000_000;
+      for (JsonNode n : get("/v1/nodes").path("nodes")) {
+        Map<String, Integer> byFunction = new java.util.TreeMap<>();
+        for (JsonNode i : n.path("instances")) {
+          byFunction.merge(i.path("function").asText() + "/" + i.path("kind").asText().charAt(0) + (i.path("inFlight").asInt() > 0 ? "*" : ""), 1, Integer::sum);
+        }
+        System.out.printf("CHAOS nodes t=%d ms %s %s: %d of %d MB held, %d reclaimable, %d waited for, %d in flight; %s%n",
+            t, n.path("id").asText(), n.path("status").asText(), n.path("allocatedMb").asInt(), n.path("capacityMb").asInt(),
+            n.path("reclaimableMb").asInt(), n.path("waitingMb").asInt(), n.path("inFlight").asInt(), byFunction);
+      }
+    } catch (Exception e) {
+      System.out.println("CHAOS nodes: " + e);
+    }
   }
 
   interface ThrowingRunnable {

@@ -1,30 +1,43 @@
 package io.wavelink.function.internal;
 
+import io.wavelink.node.InstanceKind;
+import io.wavelink.node.NodeDirectory;
+import io.wavelink.node.Placement;
+import io.wavelink.node.Wavelet;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 
 /**
- * The emergency track's decisions for one function: when queued invocations get emergency
- * instances, how many, which nodes to skip, and which emergency instances to retire. No actor and
- * no clock of its own: every time is passed in.
+ * The emergency track of one function: when queued invocations get emergency instances, how many,
+ * on which node, and which emergency instances to retire. Spawns go straight to a node's Wavelet,
+ * never through the journal. Decisions are pure ({@link #due}, {@link #toSpawn}, {@link #toRetire});
+ * the rest acts through the {@link Outbox}.
  *
  * <p>Worked example (budget 100, queue delay 50 ms, idle TTL 2 s): a cold function (no ready
  * regular instance) with 5 queued invocations and 2 emergency instances starting is {@link #due}
- * at once and gets {@link #toSpawn} 5 - 2 = 3 more. A warm function whose regular instances are all
- * busy is due only once its oldest queued invocation has waited 50 ms, so brief saturation stays on
- * the regular track. An emergency instance idle for 2 s, or idle while a regular slot is free and
- * nothing waits, is retired.
- *
- * @param budget most emergency instances of one function at once
- * @param idleTtlMs an idle emergency instance is retired after this
- * @param queueDelayNanos a warm function's queued invocation waits this long for a regular slot
- * @param fullNodeBackoffMs a node that refused for lack of room is skipped this long
+ * at once and gets {@link #toSpawn} 5 - 2 = 3 more, each on the node with the most free memory (or,
+ * when none has room, the node where the most can be reclaimed, where it waits). A warm function
+ * whose regular instances are all busy is due only once its oldest queued invocation has waited 50
+ * ms, so brief saturation stays on the regular track. An emergency instance idle for 2 s, or idle
+ * while a regular slot is free and nothing waits, is retired.
  */
 public final class EmergencyTrack {
+
+  /** What became of an emergency instance a node could not start. */
+  public enum Failed {
+    /** another node was asked */
+    RETRYING,
+    /** no other node: the instance is given up, the queue waits for other capacity */
+    GIVEN_UP,
+    /** the module could not be prepared: the instance is given up, and so are the queued calls */
+    BROKEN
+  }
 
   private final int budget;
   private final long idleTtlMs;
@@ -32,38 +45,55 @@ public final class EmergencyTrack {
   private final long fullNodeBackoffMs;
   /** nodes that refused an emergency instance for lack of room, and until when they are skipped */
   private final Map<String, Long> fullNodesUntilMs = new LinkedHashMap<>();
+  private final InstancePool pool;
+  private final CostMeter cost;
+  private final Counters counters;
+  private final FunctionMetrics metrics;
+  private final Outbox out;
+  private final RandomGenerator random;
 
-  public EmergencyTrack(int budget, long idleTtlMs, long queueDelayNanos, long fullNodeBackoffMs) {
+  /**
+   * @param budget most emergency instances of one function at once
+   * @param idleTtlMs an idle emergency instance is retired after this
+   * @param queueDelayNanos a warm function's queued invocation waits this long for a regular slot
+   * @param fullNodeBackoffMs a node that refused for lack of room is skipped this long
+   */
+  public EmergencyTrack(
+      int budget, long idleTtlMs, long queueDelayNanos, long fullNodeBackoffMs,
+      InstancePool pool, CostMeter cost, Counters counters, FunctionMetrics metrics, Outbox out, RandomGenerator random) {
     this.budget = budget;
     this.idleTtlMs = idleTtlMs;
     this.queueDelayNanos = queueDelayNanos;
     this.fullNodeBackoffMs = fullNodeBackoffMs;
+    this.pool = pool;
+    this.cost = cost;
+    this.counters = counters;
+    this.metrics = metrics;
+    this.out = out;
+    this.random = random;
   }
+
+  // ---------------------------------------------------------------- decisions
 
   /**
    * Whether queued invocations should get emergency instances now: at once for a cold function
    * (no ready regular instance), after the queue delay for a warm one.
    */
-  public boolean due(InstancePool pool, InvocationQueue<?> queue, long nowNanos) {
+  public boolean due(InvocationQueue queue, long nowNanos) {
     if (queue.isEmpty()) {
       return false;
     }
-    if (pool.anyReady(io.wavelink.node.InstanceKind.REGULAR)) {
+    if (pool.anyReady(InstanceKind.REGULAR)) {
       return queue.oldestWaitNanos(nowNanos) >= queueDelayNanos;
     }
     return true;
   }
 
   /** How many emergency instances to start now: one per queued invocation not yet covered, within the budget. */
-  public int toSpawn(InstancePool pool, InvocationQueue<?> queue) {
+  public int toSpawn(InvocationQueue queue) {
     int wanted = queue.size() - pool.emergencySlotsComing();
     int room = budget - pool.emergencyCount();
     return Math.max(0, Math.min(wanted, room));
-  }
-
-  /** A node refused an emergency instance for lack of room at {@code nowMs}. */
-  public void nodeFull(String nodeId, long nowMs) {
-    fullNodesUntilMs.put(nodeId, nowMs + fullNodeBackoffMs);
   }
 
   /** Nodes to skip for {@code instance}: those that refused it, and those recently full. */
@@ -81,7 +111,7 @@ public final class EmergencyTrack {
    * Emergency instances to retire now: ready, idle, and either idle for the TTL or, with nothing
    * queued, covered by a free regular slot.
    */
-  public List<Instance> toRetire(InstancePool pool, boolean queueEmpty, long nowMs) {
+  public List<Instance> toRetire(boolean queueEmpty, long nowMs) {
     boolean covered = queueEmpty && pool.regularHasFreeSlot();
     List<Instance> retire = new ArrayList<>();
     for (Instance i : pool.all()) {
@@ -91,5 +121,63 @@ public final class EmergencyTrack {
       }
     }
     return retire;
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /** Starts emergency instances for the queued invocations that are not covered; how many started. */
+  public int spawn(Definition def, InvocationQueue queue, long waitMs) {
+    int started = 0;
+    for (int n = toSpawn(queue); n > 0; n--) {
+      Instance inst = def.newInstance(InstanceKind.EMERGENCY, Instance.Phase.STARTING, out.nowMs());
+      if (!start(def, inst, waitMs)) {
+        break; // no node could ever hold it now: the queue waits for the regular track
+      }
+      pool.add(inst);
+      counters.emergencySpawned();
+      metrics.emergencySpawned();
+      started++;
+    }
+    return started;
+  }
+
+  /** Asks a node to start {@code inst}: it may reclaim idle instances and wait {@code waitMs} for room. */
+  private boolean start(Definition def, Instance inst, long waitMs) {
+    long now = out.nowMs();
+    NodeDirectory.View view = out.nodes();
+    Optional<String> node =
+        Placement.forWaitingCallers(Placement::mostFree, view.nodes(), inst.reservedMb(), skipped(inst, now), random);
+    if (node.isEmpty()) {
+      return false;
+    }
+    NodeDirectory.Node n = view.node(node.get());
+    inst.placeOn(n.nodeId(), n.wavelet());
+    inst.starting(now);
+    out.toWavelet(n.wavelet(), def.startCommand(inst, out.owner(), waitMs, true));
+    return true;
+  }
+
+  /** The node runs it: it holds memory from its admission, when it began to prepare. */
+  public void ready(Instance inst, Wavelet.InstanceReady ready) {
+    cost.hold(inst, pool, out.nowMs() - ready.startMicros() / 1000);
+  }
+
+  /** A node did not start it: the next node is asked, or it is given up (the caller forgets it). */
+  public Failed failed(Definition def, Instance inst, Wavelet.InstanceFailed failed, long waitMs) {
+    inst.refusedBy().add(failed.nodeId());
+    if (failed.refused()) {
+      fullNodesUntilMs.put(failed.nodeId(), out.nowMs() + fullNodeBackoffMs);
+      if (inst.phase() == Instance.Phase.STARTING && def != null && start(def, inst, waitMs)) {
+        return Failed.RETRYING;
+      }
+      return Failed.GIVEN_UP;
+    }
+    return Failed.BROKEN;
+  }
+
+  /** It stopped (retired, or given back to its node). */
+  public void stopped(Instance inst) {
+    counters.emergencyRetired();
+    metrics.emergencyRetired();
   }
 }

@@ -183,6 +183,16 @@ public final class InstancePool {
     return candidates.subList(0, Math.min(Math.max(count, 0), candidates.size()));
   }
 
+  /**
+   * Whether {@code instance} may be given back to its node for another function: it is ready and
+   * idle, and for a regular one the function keeps {@code minScale} without it.
+   */
+  public boolean mayGiveBack(Instance instance, int minScale) {
+    return instance.phase() == Instance.Phase.READY
+        && instance.inFlight() == 0
+        && (!instance.regular() || regularCount() > minScale);
+  }
+
   /** Instances of {@code kind} held on their nodes at once (for the cost meter's peaks). */
   public int held(InstanceKind kind) {
     int n = 0;

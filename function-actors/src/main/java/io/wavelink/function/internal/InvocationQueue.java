@@ -4,20 +4,26 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.wavelink.node.InvocationReply;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A function's invocations waiting for a free slot, oldest first, bounded in count and in bytes:
  * past either bound an invocation is refused (the caller answers 429) rather than queued. Each
  * waits at most until its deadline (its arrival plus the function's timeout).
  *
- * @param <T> what is queued (the entity's invocation message)
  */
-public final class InvocationQueue<T> {
+public final class InvocationQueue {
 
-  /** A queued invocation: its message, its body size, and when it arrived and must be answered. */
-  public record Waiting<T>(T invocation, int bytes, long arrivalNanos, long deadlineNanos) {}
+  /** A queued invocation: its input, who waits for it, and when it arrived and must be answered. */
+  public record Waiting(byte[] input, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
 
-  private final ArrayDeque<Waiting<T>> queue = new ArrayDeque<>();
+    public int bytes() {
+      return input.length;
+    }
+  }
+
+  private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
   private final int capacity;
   private final long maxBytes;
   private long bytes;
@@ -28,7 +34,7 @@ public final class InvocationQueue<T> {
   }
 
   /** Queues it unless a bound would be exceeded; false if refused. */
-  public boolean offer(Waiting<T> waiting) {
+  public boolean offer(Waiting waiting) {
     if (queue.size() >= capacity || bytes + waiting.bytes() > maxBytes) {
       return false;
     }
@@ -37,23 +43,23 @@ public final class InvocationQueue<T> {
     return true;
   }
 
-  public Waiting<T> poll() {
-    Waiting<T> w = queue.pollFirst();
+  public Waiting poll() {
+    Waiting w = queue.pollFirst();
     if (w != null) {
       bytes -= w.bytes();
     }
     return w;
   }
 
-  public Waiting<T> peek() {
+  public Waiting peek() {
     return queue.peekFirst();
   }
 
   /** Removes and returns those whose deadline is at or before {@code nowNanos}. */
-  public List<Waiting<T>> expire(long nowNanos) {
-    List<Waiting<T>> expired = new ArrayList<>();
-    for (Iterator<Waiting<T>> it = queue.iterator(); it.hasNext(); ) {
-      Waiting<T> w = it.next();
+  public List<Waiting> expire(long nowNanos) {
+    List<Waiting> expired = new ArrayList<>();
+    for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
+      Waiting w = it.next();
       if (w.deadlineNanos() <= nowNanos) {
         it.remove();
         bytes -= w.bytes();
@@ -64,8 +70,8 @@ public final class InvocationQueue<T> {
   }
 
   /** Removes and returns everything queued. */
-  public List<Waiting<T>> drain() {
-    List<Waiting<T>> all = new ArrayList<>(queue);
+  public List<Waiting> drain() {
+    List<Waiting> all = new ArrayList<>(queue);
     queue.clear();
     bytes = 0;
     return all;
@@ -85,13 +91,13 @@ public final class InvocationQueue<T> {
 
   /** How long the oldest invocation has waited, 0 when none waits. */
   public long oldestWaitNanos(long nowNanos) {
-    Waiting<T> w = queue.peekFirst();
+    Waiting w = queue.peekFirst();
     return w == null ? 0 : nowNanos - w.arrivalNanos();
   }
 
   /** Time left to the oldest invocation's deadline, in ms (at least 0); {@code fallback} when empty. */
   public long oldestRemainingMs(long nowNanos, long fallback) {
-    Waiting<T> w = queue.peekFirst();
+    Waiting w = queue.peekFirst();
     return w == null ? fallback : Math.max(0, (w.deadlineNanos() - nowNanos) / 1_000_000L);
   }
 }

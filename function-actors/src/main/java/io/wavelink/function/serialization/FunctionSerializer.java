@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStore;
 import io.wavelink.function.serialization.proto.FunctionProtos;
@@ -106,7 +107,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.Deployed) return ENTITY_DEPLOYED;
     if (o instanceof FunctionEntity.DeployRejected) return ENTITY_DEPLOY_REJECTED;
     if (o instanceof FunctionEntity.DeleteReply) return ENTITY_DELETE_REPLY;
-    if (o instanceof FunctionEntity.FunctionStatus) return ENTITY_STATUS;
+    if (o instanceof FunctionStatus) return ENTITY_STATUS;
     if (o instanceof FunctionStore.Deploy) return STORE_DEPLOY;
     if (o instanceof FunctionStore.Delete) return STORE_DELETE;
     if (o instanceof FunctionStore.AddRegular) return STORE_ADD_REGULAR;
@@ -182,7 +183,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           .setMessage(m.message())
           .build();
     }
-    if (o instanceof FunctionEntity.FunctionStatus m) return functionStatus(m);
+    if (o instanceof FunctionStatus m) return functionStatus(m);
     // ---- FunctionStore
     if (o instanceof FunctionStore.Deploy m) {
       return FunctionProtos.StoreDeploy.newBuilder()
@@ -486,7 +487,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         p.getAutoscalingMap());
   }
 
-  private static FunctionProtos.FunctionStatus functionStatus(FunctionEntity.FunctionStatus m) {
+  private static FunctionProtos.FunctionStatus functionStatus(FunctionStatus m) {
     FunctionProtos.FunctionStatus.Builder b =
         FunctionProtos.FunctionStatus.newBuilder()
             .setFound(m.found())
@@ -498,7 +499,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (m.spec() != null) {
       b.setSpec(spec(m.spec()));
     }
-    for (FunctionEntity.InstanceStatus i : m.instances()) {
+    for (FunctionStatus.InstanceStatus i : m.instances()) {
       b.addInstances(
           FunctionProtos.InstanceStatus.newBuilder()
               .setInstanceId(i.instanceId())
@@ -509,7 +510,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               .setConcurrency(i.concurrency()));
     }
     if (m.stats() != null) {
-      FunctionEntity.Stats s = m.stats();
+      FunctionStatus.Stats s = m.stats();
       b.setStats(
           FunctionProtos.Stats.newBuilder()
               .setRegularInvocations(s.regularInvocations())
@@ -535,11 +536,11 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     return b.build();
   }
 
-  private static FunctionEntity.FunctionStatus functionStatus(FunctionProtos.FunctionStatus p) {
-    List<FunctionEntity.InstanceStatus> instances = new ArrayList<>(p.getInstancesCount());
+  private static FunctionStatus functionStatus(FunctionProtos.FunctionStatus p) {
+    List<FunctionStatus.InstanceStatus> instances = new ArrayList<>(p.getInstancesCount());
     for (FunctionProtos.InstanceStatus i : p.getInstancesList()) {
       instances.add(
-          new FunctionEntity.InstanceStatus(
+          new FunctionStatus.InstanceStatus(
               i.getInstanceId(),
               kind(i.getKind()),
               i.getState(),
@@ -547,11 +548,11 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               i.getInFlight(),
               i.getConcurrency()));
     }
-    FunctionEntity.Stats stats = null;
+    FunctionStatus.Stats stats = null;
     if (p.hasStats()) {
       FunctionProtos.Stats s = p.getStats();
       stats =
-          new FunctionEntity.Stats(
+          new FunctionStatus.Stats(
               s.getRegularInvocations(),
               s.getEmergencyInvocations(),
               s.getRegularColdStarts(),
@@ -572,7 +573,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               s.getExpired(),
               s.getNoCapacity());
     }
-    return new FunctionEntity.FunctionStatus(
+    return new FunctionStatus(
         p.getFound(),
         p.hasSpec() ? spec(p.getSpec()) : null,
         p.getVersion(),

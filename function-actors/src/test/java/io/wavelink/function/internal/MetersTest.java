@@ -8,6 +8,15 @@ import org.junit.jupiter.api.Test;
 
 class MetersTest {
 
+  /** A deployed busy function of {@code memoryMb} and {@code concurrency}, in {@code mode}, no delay. */
+  static Definition definition(String name, int memoryMb, int concurrency, String mode) {
+    return new Definition(
+        name,
+        new io.wavelink.function.FunctionSpec(name, "wasm", new byte[] {0}, memoryMb, 10_000, concurrency, 0, 10,
+            java.util.Map.of(), mode, 0, java.util.Map.of()),
+        1, mode, 0);
+  }
+
   @Test
   void loadIsTheTimeWeightedAverageSinceTheLastSample() {
     LoadMeter load = new LoadMeter(0);

@@ -13,6 +13,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
+import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStore;
 import io.wavelink.node.InstanceKind;
@@ -170,20 +171,20 @@ class FunctionSerializerTest {
 
   @Test
   void functionStatus() throws Exception {
-    List<FunctionEntity.InstanceStatus> instances =
+    List<FunctionStatus.InstanceStatus> instances =
         List.of(
-            new FunctionEntity.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
-            new FunctionEntity.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
-    FunctionEntity.Stats stats = new FunctionEntity.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4, 5, 6, 8, 9);
+            new FunctionStatus.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
+            new FunctionStatus.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
+    FunctionStatus.Stats stats = new FunctionStatus.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4, 5, 6, 8, 9);
     roundTrip(
-        new FunctionEntity.FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552"));
+        new FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552"));
   }
 
   @Test
   void functionStatusNotFound() throws Exception {
-    FunctionEntity.FunctionStatus notFound =
-        new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, "");
-    FunctionEntity.FunctionStatus back = (FunctionEntity.FunctionStatus) roundTrip(notFound);
+    FunctionStatus notFound =
+        new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, "");
+    FunctionStatus back = (FunctionStatus) roundTrip(notFound);
     assertEquals(notFound, back);
     assertNull(back.spec());
     assertNull(back.stats());
@@ -303,7 +304,7 @@ class FunctionSerializerTest {
     for (Class<?> c :
         List.of(
             FunctionEntity.DeleteReply.class,
-            FunctionEntity.FunctionStatus.class,
+            FunctionStatus.class,
             FunctionStore.DeleteResult.class,
             FunctionStore.Done.class,
             FunctionStore.State.class,
@@ -333,7 +334,7 @@ class FunctionSerializerTest {
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));
-    expected.put("FS", new FunctionEntity.FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
+    expected.put("FS", new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
     expected.put("SD", new FunctionStore.Deploy(minimalSpec(), 0, ref()));
     expected.put("SX", new FunctionStore.Delete(ref()));
     expected.put("SA", new FunctionStore.AddRegular("i", ref()));

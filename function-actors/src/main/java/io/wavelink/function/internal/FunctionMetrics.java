@@ -1,4 +1,4 @@
-package io.wavelink.function;
+package io.wavelink.function.internal;
 
 import io.wavelink.node.InstanceKind;
 import kamon.Kamon;
@@ -16,7 +16,7 @@ import kamon.metric.MeasurementUnit;
  * passed while waiting for an instance, 504), {@code no_capacity} (no node could ever hold an
  * instance, 503).
  */
-final class FunctionMetrics {
+public final class FunctionMetrics {
 
   private final Counter regularColdStarts;
   private final Counter emergencyColdStarts;
@@ -31,7 +31,7 @@ final class FunctionMetrics {
   private final Counter expired;
   private final Counter noCapacity;
 
-  FunctionMetrics(String function) {
+  public FunctionMetrics(String function) {
     regularColdStarts =
         Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "regular");
     emergencyColdStarts =
@@ -52,40 +52,40 @@ final class FunctionMetrics {
     noCapacity = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "no_capacity");
   }
 
-  void evicted(InstanceKind kind) {
+  public void evicted(InstanceKind kind) {
     (kind == InstanceKind.REGULAR ? regularEvictions : emergencyEvictions).increment();
   }
 
-  void queueFull() {
+  public void queueFull() {
     queueFull.increment();
   }
 
-  void expired(int n) {
+  public void expired(int n) {
     expired.increment(n);
   }
 
-  void noCapacity(int n) {
+  public void noCapacity(int n) {
     noCapacity.increment(n);
   }
 
-  void coldStart(InstanceKind kind) {
+  public void coldStart(InstanceKind kind) {
     (kind == InstanceKind.REGULAR ? regularColdStarts : emergencyColdStarts).increment();
   }
 
-  void queueWait(long nanos) {
+  public void queueWait(long nanos) {
     queueWait.record(nanos);
   }
 
-  void instances(int regular, int emergency) {
+  public void instances(int regular, int emergency) {
     regularInstances.update(regular);
     emergencyInstances.update(emergency);
   }
 
-  void emergencySpawned() {
+  public void emergencySpawned() {
     emergencySpawns.increment();
   }
 
-  void emergencyRetired() {
+  public void emergencyRetired() {
     emergencyRetirements.increment();
   }
 }

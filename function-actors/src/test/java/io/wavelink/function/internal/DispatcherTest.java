@@ -1,0 +1,76 @@
+package io.wavelink.function.internal;
+
+import static io.wavelink.function.internal.InstancePoolTest.instance;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.wavelink.node.InstanceKind;
+import io.wavelink.node.InvocationReply;
+import io.wavelink.node.Wavelet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DispatcherTest {
+
+  private final InstancePool pool = new InstancePool();
+  private final FakeOutbox out = new FakeOutbox();
+  private final Counters counters = new Counters();
+  private final Dispatcher dispatcher =
+      new Dispatcher(pool, new InvocationQueue(2, 1000), counters, new FunctionMetrics("test"), out);
+
+  @Test
+  void aFreeSlotTakesTheCallAtOnceOtherwiseItWaitsAndTheQueueIsBounded() {
+    Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
+    pool.add(r);
+    assertEquals(Dispatcher.Accepted.RUNNING, dispatcher.accept("f", new byte[1], null, 1000));
+    Wavelet.Invoke invoke = out.take(Wavelet.Invoke.class).get(0);
+    assertEquals("r", invoke.instanceId());
+    assertEquals(Dispatcher.Accepted.QUEUED, dispatcher.accept("f", new byte[1], null, 1000));
+    assertEquals(Dispatcher.Accepted.QUEUED, dispatcher.accept("f", new byte[1], null, 1000));
+    assertEquals(Dispatcher.Accepted.REFUSED, dispatcher.accept("f", new byte[1], null, 1000));
+    assertEquals(InvocationReply.Status.OVERLOADED, out.take(InvocationReply.class).get(0).status());
+    assertEquals(3, dispatcher.level());
+    assertEquals(1, counters.rejected());
+  }
+
+  @Test
+  void aFinishedCallFreesItsSlotForTheOldestQueuedOne() {
+    Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
+    pool.add(r);
+    dispatcher.accept("f", new byte[] {1}, null, 1000);
+    long first = out.take(Wavelet.Invoke.class).get(0).invocationId();
+    dispatcher.accept("f", new byte[] {2}, null, 1000);
+    out.nowMs = 77;
+    assertSame(r, dispatcher.finished("r", first));
+    assertEquals(77, r.idleSinceMs());
+    dispatcher.drain(null);
+    Wavelet.Invoke next = out.take(Wavelet.Invoke.class).get(0);
+    assertEquals(2, next.input()[0]);
+    assertNull(dispatcher.finished("r", first), "counted once");
+  }
+
+  @Test
+  void aNewlyReadyInstanceTakesWaitingCallsAsColdStarts() {
+    dispatcher.accept("f", new byte[1], null, 1000);
+    Instance e = instance("e", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 0);
+    pool.add(e);
+    dispatcher.drain(e);
+    Wavelet.Invoke invoke = out.take(Wavelet.Invoke.class).get(0);
+    assertEquals(true, invoke.coldStart());
+    assertEquals(1, counters.coldStarts(InstanceKind.EMERGENCY));
+  }
+
+  @Test
+  void aLostInstancesCallsAreHandedBack() {
+    Instance r = instance("r", InstanceKind.REGULAR, 2, Instance.Phase.READY, 0);
+    pool.add(r);
+    dispatcher.accept("f", new byte[1], null, 1000);
+    dispatcher.accept("f", new byte[1], null, 1000);
+    out.sent.clear();
+    InvocationReply lost = InvocationReply.rejected(InvocationReply.Status.INSTANCE_LOST, "lost");
+    assertEquals(2, dispatcher.handBack(r, lost));
+    assertEquals(List.of(lost, lost), out.take(InvocationReply.class));
+    assertEquals(0, dispatcher.level());
+  }
+}
