@@ -14,41 +14,63 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a memory-hungry function costs the member's garbage collector: invokes the {@code busy}
- * example, touching {@code mb} MiB of linear memory, many times in a loop on the sandbox runtime
- * directly (compiled mode), and prints the heap allocated by the invoking thread per invocation,
- * the collections and their total time, and the invocation latency. Not a test (measured, not
- * asserted); see docs/benchmarks.md, "Linear memory off the heap (issue 9)". Run it with
+ * What a memory-hungry function costs the member's garbage collector: invokes a function many times
+ * in a loop on the sandbox runtime directly (compiled mode), and prints the heap allocated by the
+ * invoking threads per invocation, the collections and their total time (from the JVM's collector
+ * beans), the invocation latency and the CPU time of the invoking thread per invocation (less
+ * disturbed than latency on a busy machine). Not a test (measured, not asserted); see docs/benchmarks.md,
+ * "Linear memory off the heap (issue 9)". Run it with
  *
  * <pre>
- * ./mvnw -B -q test-compile dependency:build-classpath -pl node-actors \
+ * ./mvnw -B -q -pl node-actors -am test-compile dependency:build-classpath \
  *     -Dmdep.outputFile=$PWD/cp.txt
  * java -Xmx1536m -Xlog:gc:file=gc.log \
  *     -cp "$(cat cp.txt):node-actors/target/classes:node-actors/target/test-classes" \
- *     io.wavelink.node.sandbox.wasm.LinearMemoryBenchmark [mb] [invocations] [threads]
+ *     io.wavelink.node.sandbox.wasm.LinearMemoryBenchmark [workload] [invocations] [threads]
  * </pre>
  *
- * Defaults: 64 MiB, 400 invocations after 100 of warm-up, 1 thread.
+ * Workloads: {@code busy:<mb>} (default {@code busy:64}) the busy example touching mb MiB (one
+ * store every 4 KiB); {@code scan} {@link TestModules#MEMORY_SCAN}, which grows to 4 MiB, reads
+ * all of it with i64 loads and fills it ({@code memory.fill}): the loads' hot path; {@code echo}
+ * echo of 14 bytes. Defaults: 400 invocations after max(100, invocations / 2) of warm-up, 1 thread. Uses only the {@link
+ * io.wavelink.node.sandbox.SandboxRuntime} API, so it runs against older runtimes too.
  */
 public final class LinearMemoryBenchmark {
 
   private LinearMemoryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int mb = args.length > 0 ? Integer.parseInt(args[0]) : 64;
+    String workload = args.length > 0 ? args[0] : "busy:64";
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 400;
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    int limitMb = mb + 16;
+    byte[] code;
+    String input;
+    int limitMb;
+    if (workload.startsWith("busy:")) {
+      int mb = Integer.parseInt(workload.substring(5));
+      code = ExampleFunctions.load("busy");
+      input = "0 " + mb;
+      limitMb = mb + 16;
+    } else if (workload.equals("scan")) {
+      code = TestModules.MEMORY_SCAN;
+      input = "";
+      limitMb = 8;
+    } else if (workload.equals("echo")) {
+      code = ExampleFunctions.load("echo");
+      input = "hello, wavelet";
+      limitMb = 16;
+    } else {
+      throw new IllegalArgumentException("workload: busy:<mb>, scan or echo, not " + workload);
+    }
     com.sun.management.ThreadMXBean threadBean =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (WasmSandboxRuntime runtime = new WasmSandboxRuntime()) {
-      PreparedModule busy =
-          runtime.prepare(ExampleFunctions.load("busy"), limitMb, ExecutionMode.COMPILED);
+      PreparedModule busy = runtime.prepare(code, limitMb, ExecutionMode.COMPILED);
       Invocation invocation =
-          new Invocation(("0 " + mb).getBytes(), Map.of(), limitMb, Duration.ofSeconds(30));
+          new Invocation(input.getBytes(), Map.of(), limitMb, Duration.ofSeconds(30));
       Runnable warmUp =
           () -> {
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < Math.max(100, n / 2); i++) {
               check(runtime.invoke(busy, invocation));
             }
           };
@@ -59,12 +81,14 @@ public final class LinearMemoryBenchmark {
       List<Thread> workers = new ArrayList<>();
       long[][] nanos = new long[threads][n];
       long[] allocated = new long[threads];
+      long[] cpu = new long[threads];
       for (int t = 0; t < threads; t++) {
         int thread = t;
         Thread worker =
             new Thread(
                 () -> {
                   long a0 = threadBean.getThreadAllocatedBytes(Thread.currentThread().getId());
+                  long c0 = threadBean.getCurrentThreadCpuTime();
                   for (int i = 0; i < n; i++) {
                     long t0 = System.nanoTime();
                     check(runtime.invoke(busy, invocation));
@@ -72,6 +96,7 @@ public final class LinearMemoryBenchmark {
                   }
                   allocated[thread] =
                       threadBean.getThreadAllocatedBytes(Thread.currentThread().getId()) - a0;
+                  cpu[thread] = threadBean.getCurrentThreadCpuTime() - c0;
                 },
                 "bench-" + t);
         workers.add(worker);
@@ -86,11 +111,11 @@ public final class LinearMemoryBenchmark {
       long totalAllocated = Arrays.stream(allocated).sum();
       int total = n * threads;
       System.out.printf(
-          "busy '0 %d' x %d on %d thread(s), compiled, -Xmx%dm:%n",
-          mb, total, threads, Runtime.getRuntime().maxMemory() >> 20);
+          "%s x %d on %d thread(s), compiled, max heap %d MiB:%n",
+          workload, total, threads, Runtime.getRuntime().maxMemory() >> 20);
       System.out.printf(
-          "  heap allocated by the invoking threads: %.2f MiB per invocation, %.0f MiB/s%n",
-          totalAllocated / (double) total / (1 << 20), totalAllocated / wallSeconds / (1 << 20));
+          "  heap allocated by the invoking threads: %.1f KiB per invocation, %.0f MiB/s%n",
+          totalAllocated / (double) total / 1024, totalAllocated / wallSeconds / (1 << 20));
       System.out.printf(
           "  collections: %d (%d ms) %s; %d (%d ms) %s%n",
           gcAfter[0] - gcBefore[0],
@@ -100,8 +125,12 @@ public final class LinearMemoryBenchmark {
           gcAfter[3] - gcBefore[3],
           collectorName(1));
       System.out.printf(
-          "  invocation median %.2f ms, p99 %.2f ms, %.0f invocations/s%n",
-          all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6, total / wallSeconds);
+          "  invocation median %.3f ms, p99 %.3f ms, %.0f invocations/s; CPU time of the"
+              + " invoking thread %.3f ms per invocation%n",
+          all[total / 2] / 1e6,
+          all[(int) (total * 0.99)] / 1e6,
+          total / wallSeconds,
+          Arrays.stream(cpu).sum() / (double) total / 1e6);
     }
   }
 
