@@ -20,7 +20,17 @@ package io.wavelink.node.sandbox;
  * Returning from {@code _start} or {@code proc_exit(0)} is success; a non-zero exit, a trap, a
  * refused memory growth that ends in a failure or too much output is a {@link
  * InvocationResult.FunctionError}; still running at the timeout is {@link
- * InvocationResult.TimedOut}.
+ * InvocationResult.TimedOut}. Every result reports the most linear memory the guest held ({@link
+ * InvocationResult#peakMemoryBytes()}).
+ *
+ * <h2>Linear memory</h2>
+ *
+ * An invocation's linear memory is its own: it starts zeroed (apart from the module's data
+ * segments), no other invocation sees what it wrote, and it is gone when the invocation ends. The
+ * node's linear memory is bounded; when the node cannot supply an invocation's memory, that
+ * invocation ends as a {@link InvocationResult.FunctionError#MEMORY} error ("the node ran out of
+ * memory ...") and nothing else is affected. {@link #memoryUsage()} tells how much the runtime
+ * holds.
  *
  * <p>Implementations are thread-safe: any number of threads may prepare and invoke at once.
  */
@@ -59,6 +69,22 @@ public interface SandboxRuntime extends AutoCloseable {
    * @throws IllegalArgumentException if {@code module} was not prepared by this runtime
    */
   InvocationResult invoke(PreparedModule module, Invocation invocation);
+
+  /**
+   * The linear memory this runtime holds now, for a node's gauges. Cheap (a lock, no allocation
+   * beyond the result); safe to call from any thread.
+   */
+  MemoryUsage memoryUsage();
+
+  /**
+   * Linear memory held by a runtime, in bytes.
+   *
+   * @param inUseBytes held by invocations running now
+   * @param pooledBytes kept (zeroed) for reuse by later invocations, given back to the system when
+   *     it stays unused for a while
+   * @param limitBytes the most the runtime holds at once (in use and pooled)
+   */
+  record MemoryUsage(long inUseBytes, long pooledBytes, long limitBytes) {}
 
   /**
    * Releases the runtime's threads. Invocations already running keep their deadlines; {@link

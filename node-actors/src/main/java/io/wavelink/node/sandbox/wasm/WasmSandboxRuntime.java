@@ -33,12 +33,15 @@ import io.wavelink.node.sandbox.PreparedModule;
 import io.wavelink.node.sandbox.SandboxRuntime;
 import io.wavelink.node.sandbox.wasm.BoundedOutput.OutputLimitExceeded;
 import io.wavelink.node.sandbox.wasm.Deadlines.Deadline;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link SandboxRuntime} on Chicory 1.7.5, a WebAssembly runtime in pure Java: guests run on
@@ -60,9 +63,21 @@ import java.util.function.Function;
  * whose stdin is the input, stdout a {@link BoundedOutput} (limit {@code maxOutputBytes}), stderr a
  * {@link TailOutput} (last {@code maxStderrBytes}), environment the function's, arguments its name,
  * no preopened directory, and the clock and random of the host. It then calls {@code _start} once.
- * Memory is a {@link ByteArrayMemory} whose maximum is the smaller of the module's declared maximum
- * and the invocation's {@code memoryMb}, wrapped in a {@link LimitedMemory} that notices refused
- * growth.
+ *
+ * <h2>Linear memory</h2>
+ *
+ * An invocation's memory is a {@link PagedMemory} whose maximum is the smaller of the module's
+ * declared maximum and the invocation's {@code memoryMb}: 64 KiB pages off the Java heap, taken from
+ * the runtime's {@link PagePool} when the instance is built and on each {@code memory.grow}, and
+ * given back zeroed when the invocation ends, so a memory-hungry function makes no garbage for the
+ * member's collector and no guest sees another's data. The pool holds at most {@code
+ * linearMemoryBytes} (the node's capacity), and never more than this JVM's direct memory limit
+ * ({@code -XX:MaxDirectMemorySize}, by default the maximum heap) less {@value
+ * #DIRECT_MEMORY_MARGIN_MB} MiB for the member's own direct buffers: see {@link
+ * #maxLinearMemoryBytes()}. Pages unused for {@code idleTime} (30 s by default) are freed. {@link
+ * #memoryUsage()} reports what is held; every result reports the most its invocation held. ({@link
+ * #prepare} instantiates a module once in a heap {@link ByteArrayMemory}: once per instance start,
+ * not per call.)
  *
  * <h2>Timeouts</h2>
  *
@@ -89,9 +104,10 @@ import java.util.function.Function;
  * Returning from {@code _start} or {@code proc_exit(0)}: {@link Success}. Then, in this order: a
  * non-zero {@code proc_exit} ({@link WasiExitException}) is {@link FunctionError#EXIT}; more stdout
  * than the limit is {@link FunctionError#OUTPUT}; a guest stopped by its deadline is {@link
- * TimedOut}; any other failure after a refused {@code memory.grow} (the guest found itself out of
- * memory and trapped or exited) is {@link FunctionError#MEMORY}, as is the JVM running out of heap;
- * a trap, a stack overflow or any other error of the guest is {@link FunctionError#TRAP}.
+ * TimedOut}; the node unable to supply a page of linear memory, any other failure after a refused
+ * {@code memory.grow} (the guest found itself out of memory and trapped or exited), and the JVM
+ * running out of heap are {@link FunctionError#MEMORY}; a trap (an out-of-bounds access among
+ * them), a stack overflow or any other error of the guest is {@link FunctionError#TRAP}.
  */
 public final class WasmSandboxRuntime implements SandboxRuntime {
 
@@ -100,6 +116,14 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
 
   /** Default size of the stderr tail kept for the invocation's log. */
   public static final int DEFAULT_MAX_STDERR_BYTES = 64 * 1024;
+
+  /** Direct memory left to the member's own buffers (Artery, Netty): not for linear memory. */
+  public static final int DIRECT_MEMORY_MARGIN_MB = 64;
+
+  /** How long a pooled page may stay unused before it is freed. */
+  static final Duration DEFAULT_IDLE_TIME = Duration.ofSeconds(30);
+
+  private static final org.slf4j.Logger log = LoggerFactory.getLogger(WasmSandboxRuntime.class);
 
   /** The module name of WASI preview1 imports. */
   static final String WASI_MODULE = "wasi_snapshot_preview1";
@@ -123,22 +147,85 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
   private final int maxOutputBytes;
   private final int maxStderrBytes;
   private final Deadlines deadlines = new Deadlines();
+  private final PagePool pool;
 
-  /** A runtime with the default output limits. */
+  /** A runtime with the default output limits and as much linear memory as the JVM allows. */
   public WasmSandboxRuntime() {
     this(DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_STDERR_BYTES);
   }
 
   /**
+   * A runtime with as much linear memory as the JVM allows ({@link #maxLinearMemoryBytes()}).
+   *
    * @param maxOutputBytes the most a guest may write to stdout (its response body)
    * @param maxStderrBytes how much of the end of a guest's stderr is kept
    */
   public WasmSandboxRuntime(int maxOutputBytes, int maxStderrBytes) {
+    this(maxOutputBytes, maxStderrBytes, maxLinearMemoryBytes());
+  }
+
+  /**
+   * @param maxOutputBytes the most a guest may write to stdout (its response body)
+   * @param maxStderrBytes how much of the end of a guest's stderr is kept
+   * @param linearMemoryBytes the most linear memory all invocations together may hold (the node's
+   *     capacity); capped at {@link #maxLinearMemoryBytes()}, with a warning
+   */
+  public WasmSandboxRuntime(int maxOutputBytes, int maxStderrBytes, long linearMemoryBytes) {
+    this(maxOutputBytes, maxStderrBytes, linearMemoryBytes, DEFAULT_IDLE_TIME);
+  }
+
+  /**
+   * @param idleTime how long a pooled page may stay unused before it is freed; zero: only when the
+   *     pool is trimmed explicitly (tests)
+   */
+  WasmSandboxRuntime(
+      int maxOutputBytes, int maxStderrBytes, long linearMemoryBytes, Duration idleTime) {
     if (maxOutputBytes < 0 || maxStderrBytes < 0) {
       throw new IllegalArgumentException("output limits must not be negative");
     }
+    if (linearMemoryBytes < 0) {
+      throw new IllegalArgumentException(
+          "linearMemoryBytes must not be negative, was " + linearMemoryBytes);
+    }
     this.maxOutputBytes = maxOutputBytes;
     this.maxStderrBytes = maxStderrBytes;
+    long max = maxLinearMemoryBytes();
+    if (linearMemoryBytes > max) {
+      log.warn(
+          "linear memory limited to {} MiB instead of {} MiB: the JVM's direct memory limit is {}"
+              + " MiB (-XX:MaxDirectMemorySize, by default the maximum heap) and {} MiB of it are"
+              + " left to the member's own buffers; start the JVM with a larger"
+              + " -XX:MaxDirectMemorySize",
+          max >> 20,
+          linearMemoryBytes >> 20,
+          directMemoryLimitBytes() >> 20,
+          DIRECT_MEMORY_MARGIN_MB);
+    }
+    this.pool = new PagePool(Math.min(linearMemoryBytes, max), idleTime);
+  }
+
+  /**
+   * The most linear memory a runtime in this JVM can hold: the JVM's direct memory limit ({@code
+   * -XX:MaxDirectMemorySize}; without it, the maximum heap) less {@value #DIRECT_MEMORY_MARGIN_MB}
+   * MiB for the member's own direct buffers.
+   */
+  public static long maxLinearMemoryBytes() {
+    return Math.max(0, directMemoryLimitBytes() - ((long) DIRECT_MEMORY_MARGIN_MB << 20));
+  }
+
+  /** This JVM's direct memory limit: {@code -XX:MaxDirectMemorySize}, else the maximum heap. */
+  public static long directMemoryLimitBytes() {
+    try {
+      HotSpotDiagnosticMXBean hotspot =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      long configured = Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
+      if (configured > 0) {
+        return configured;
+      }
+    } catch (RuntimeException e) {
+      // not HotSpot, or no such option: the JDK's default applies
+    }
+    return Runtime.getRuntime().maxMemory();
   }
 
   @Override
@@ -193,33 +280,46 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
             .withThrowOnExit0(true);
     invocation.env().forEach(options::withEnvironment);
     MemoryLimits limits = prepared.memoryLimits(invocation.memoryMb());
-    LimitedMemory[] memory = new LimitedMemory[1];
+    PagedMemory[] memory = new PagedMemory[1];
 
     Throwable failure = null;
     boolean expired;
+    long peakMemoryBytes = 0;
     long started = System.nanoTime();
     Deadline deadline = deadlines.start(invocation.timeout());
     try (WasiPreview1 wasi = wasi(options.build())) {
       Instance instance =
-          instantiate(
-              prepared,
-              wasi,
-              limits,
-              l -> memory[0] = new LimitedMemory(new ByteArrayMemory(l)),
-              true);
+          instantiate(prepared, wasi, limits, l -> memory[0] = new PagedMemory(l, pool), true);
       instance.export(START).apply();
     } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
       failure = e;
     } finally {
       expired = deadline.finish();
+      if (memory[0] != null) {
+        peakMemoryBytes = memory[0].release();
+      }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-    return outcome(failure, expired, elapsed, invocation, stdout, stderr, memory[0]);
+    return outcome(
+        failure, expired, elapsed, invocation, stdout, stderr, memory[0], peakMemoryBytes);
+  }
+
+  @Override
+  public MemoryUsage memoryUsage() {
+    synchronized (pool) {
+      return new MemoryUsage(pool.inUseBytes(), pool.pooledBytes(), pool.limitBytes());
+    }
+  }
+
+  /** The runtime's page pool (tests). */
+  PagePool pool() {
+    return pool;
   }
 
   @Override
   public void close() {
     deadlines.close();
+    pool.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -416,13 +516,14 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
       Invocation invocation,
       BoundedOutput stdout,
       TailOutput stderr,
-      LimitedMemory memory) {
+      PagedMemory memory,
+      long peak) {
     if (failure == null) {
-      return new Success(stdout.toByteArray(), stderr.tail(), elapsed);
+      return new Success(stdout.toByteArray(), stderr.tail(), elapsed, peak);
     }
     WasiExitException exit = find(failure, WasiExitException.class);
     if (exit != null && exit.exitCode() == 0) {
-      return new Success(stdout.toByteArray(), stderr.tail(), elapsed);
+      return new Success(stdout.toByteArray(), stderr.tail(), elapsed, peak);
     }
     String stderrTail = stderr.tail();
     if (exit != null && (memory == null || memory.refusedGrowthPages() == 0)) {
@@ -431,7 +532,8 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           exit.exitCode(),
           "the function exited with status " + exit.exitCode(),
           stderrTail,
-          elapsed);
+          elapsed,
+          peak);
     }
     if (find(failure, OutputLimitExceeded.class) != null) {
       return new FunctionError(
@@ -439,10 +541,11 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           FunctionError.NO_EXIT_CODE,
           "output too large: the function wrote more than " + maxOutputBytes + " bytes to stdout",
           stderrTail,
-          elapsed);
+          elapsed,
+          peak);
     }
     if (expired) {
-      return new TimedOut(invocation.timeout(), stderrTail);
+      return new TimedOut(invocation.timeout(), stderrTail, peak);
     }
     if (isInterruption(failure)) {
       Thread.currentThread().interrupt();
@@ -450,6 +553,19 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           new CancellationException("the sandbox thread was interrupted during the invocation");
       cancelled.initCause(failure);
       throw cancelled;
+    }
+    PagePool.Exhausted exhausted = find(failure, PagePool.Exhausted.class);
+    if (exhausted != null) {
+      return new FunctionError(
+          FunctionError.MEMORY,
+          FunctionError.NO_EXIT_CODE,
+          "the node ran out of memory for the function's linear memory ("
+              + (peak >> 20)
+              + " MiB held): "
+              + exhausted.getMessage(),
+          stderrTail,
+          elapsed,
+          peak);
     }
     String ending =
         exit != null ? "exited with status " + exit.exitCode() : "failed: " + describe(failure);
@@ -462,7 +578,8 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
               + " MiB was refused, then it "
               + ending,
           stderrTail,
-          elapsed);
+          elapsed,
+          peak);
     }
     if (failure instanceof OutOfMemoryError) {
       return new FunctionError(
@@ -470,7 +587,8 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           FunctionError.NO_EXIT_CODE,
           "the node ran out of memory while running the function",
           stderrTail,
-          elapsed);
+          elapsed,
+          peak);
     }
     if (failure instanceof StackOverflowError) {
       return new FunctionError(
@@ -478,14 +596,16 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           FunctionError.NO_EXIT_CODE,
           "the function trapped: call stack exhausted",
           stderrTail,
-          elapsed);
+          elapsed,
+          peak);
     }
     return new FunctionError(
         FunctionError.TRAP,
         FunctionError.NO_EXIT_CODE,
         "the function trapped: " + describe(failure),
         stderrTail,
-        elapsed);
+        elapsed,
+        peak);
   }
 
   private static boolean isInterruption(Throwable failure) {
@@ -545,6 +665,8 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
         + maxOutputBytes
         + ", maxStderrBytes="
         + maxStderrBytes
+        + ", linearMemory="
+        + pool
         + "]";
   }
 }
