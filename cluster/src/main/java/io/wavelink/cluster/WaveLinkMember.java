@@ -98,7 +98,9 @@ public final class WaveLinkMember implements AutoCloseable {
         new FunctionEntity.Deps(functionSettings, directory, sharding, System::currentTimeMillis),
         MemberSettings.CONTROL);
 
-    SandboxRuntime runtime = new WasmSandboxRuntime(nodeSettings.maxOutputBytes(), 64 * 1024);
+    // linear memory is bounded by what the node offers (its admissions keep use within it)
+    SandboxRuntime runtime =
+        new WasmSandboxRuntime(nodeSettings.maxOutputBytes(), 64 * 1024, (long) nodeSettings.capacityMb() << 20);
     ExecutorService sandboxPool = Executors.newFixedThreadPool(nodeSettings.sandboxThreads(), daemonThreads("wavelink-sandbox"));
     ExecutorService preparePool = Executors.newFixedThreadPool(nodeSettings.prepareThreads(), daemonThreads("wavelink-prepare"));
     if (member.has(MemberSettings.WORKER)) {

@@ -174,6 +174,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Autoscaler.State scaling;
   private boolean panic;
+  /** when this incarnation of the entity started (it starts again on another member when its shard moves) */
+  private final long startedAtMs;
 
   public static Behavior<Command> create(String name, Deps deps) {
     return create(name, deps, null);
@@ -223,7 +225,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             pool, cost, counters, metrics, out, random);
     this.regular =
         new RegularTrack(pool, cost, out, Placement.byName(settings.placement()), random, settings.admissionWait().toMillis());
-    this.scaling = Autoscaler.State.initial(now());
+    this.startedAtMs = now();
+    this.scaling = Autoscaler.State.initial(startedAtMs);
   }
 
   private long now() {
@@ -438,7 +441,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void onFinished(Wavelet.InvocationFinished finished) {
-    Instance inst = dispatcher.finished(finished.instanceId(), finished.invocationId());
+    Instance inst = dispatcher.finished(finished.instanceId(), finished.invocationId(), finished.peakMemoryBytes());
     if (inst == null) {
       return; // a call of an instance already given up as lost (its node came back): counted out then
     }
@@ -756,15 +759,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private Behavior<Command> onGet(Get get) {
+    String member = getContext().getSystem().address().toString();
+    long uptimeMs = now() - startedAtMs;
     if (def == null) {
-      get.replyTo().tell(FunctionStatus.NOT_FOUND);
+      get.replyTo().tell(FunctionStatus.notFound(member, uptimeMs));
       return this;
     }
     get.replyTo()
         .tell(
             FunctionStatus.of(
                 def, pool, dispatcher.queue().size(), counters, cost.snapshot(pool, now()), panic, regular.desired(),
-                getContext().getSystem().address().toString()));
+                member, uptimeMs));
     return this;
   }
 

@@ -14,6 +14,8 @@ import java.util.List;
  * its spec (without code), its instances and the counters since its entity started.
  *
  * @param member the cluster member whose entity answered
+ * @param uptimeMs how long that entity has run: a gateway compares it with a member's removal to
+ *     tell whether the function's entity moved (its calls in flight then were lost) or survived
  */
 public record FunctionStatus(
     boolean found,
@@ -24,10 +26,13 @@ public record FunctionStatus(
     int inFlight,
     int queued,
     Stats stats,
-    String member) {
+    String member,
+    long uptimeMs) {
 
-  /** The answer for a name that is not deployed. */
-  public static final FunctionStatus NOT_FOUND = new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, "");
+  /** The answer for a name that is not deployed, from an entity that has run {@code uptimeMs}. */
+  public static FunctionStatus notFound(String member, long uptimeMs) {
+    return new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, member, uptimeMs);
+  }
 
   /** One instance: its kind, its phase ({@code state}) and node, and its calls in flight. */
   public record InstanceStatus(
@@ -37,7 +42,9 @@ public record FunctionStatus(
    * Counters since the entity started. Cost: {@code *InstanceMs} is the time instances of each kind
    * held their node's memory (from their admission to their stop, idle time included), and {@code
    * *MbMs} the same weighted by the memory they reserved; peaks count instances held at once.
-   * {@code evicted*}: idle instances given back to make room for other functions; {@code expired}:
+   * {@code touched*MbMs}: the same time weighted by the linear memory their calls actually touched
+   * (the most one call held). {@code evicted*}: idle instances given back to make room for other
+   * functions; {@code expired}:
    * invocations whose deadline passed while they waited for an instance (504); {@code noCapacity}:
    * invocations refused because no node could hold an instance (503); {@code rejected}: unknown
    * function or queue full (404, 429).
@@ -61,11 +68,13 @@ public record FunctionStatus(
       long evictedRegular,
       long evictedEmergency,
       long expired,
-      long noCapacity) {}
+      long noCapacity,
+      long touchedRegularMbMs,
+      long touchedEmergencyMbMs) {}
 
   static FunctionStatus of(
       Definition def, InstancePool pool, int queued, Counters counters, CostMeter.Snapshot held, boolean panic,
-      int desiredRegular, String member) {
+      int desiredRegular, String member, long uptimeMs) {
     List<InstanceStatus> instances = new ArrayList<>();
     for (Instance i : pool.all()) {
       instances.add(new InstanceStatus(i.id(), i.kind(), i.phase().label(), i.nodeId(), i.inFlight(), i.concurrency()));
@@ -90,8 +99,11 @@ public record FunctionStatus(
             counters.evictions(InstanceKind.REGULAR),
             counters.evictions(InstanceKind.EMERGENCY),
             counters.expirations(),
-            counters.noCapacityRefusals());
+            counters.noCapacityRefusals(),
+            held.touchedMbMs(InstanceKind.REGULAR),
+            held.touchedMbMs(InstanceKind.EMERGENCY));
     return new FunctionStatus(
-        true, def.spec().withoutCode(), def.version(), def.mode(), instances, pool.inFlight(), queued, stats, member);
+        true, def.spec().withoutCode(), def.version(), def.mode(), instances, pool.inFlight(), queued, stats, member,
+        uptimeMs);
   }
 }

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param maxDeployBytes largest deploy request (413 beyond)
  * @param invokeTimeout how long the gateway waits for any invocation's answer
  * @param controlTimeout how long deploy, delete and status calls wait
- * @param retryDelay after a member is removed, how long before pending invocations are sent again
+ * @param lostCallProbeTimeout after a member crashed, how long each probe of a function with
+ *     invocations pending waits for its answer before it is sent again
  */
 public record GatewaySettings(
     String host,
@@ -21,7 +22,7 @@ public record GatewaySettings(
     long maxDeployBytes,
     Duration invokeTimeout,
     Duration controlTimeout,
-    Duration retryDelay) {
+    Duration lostCallProbeTimeout) {
 
   public static GatewaySettings create(Config root) {
     Config c = root.getConfig("wavelink.gateway");
@@ -32,10 +33,10 @@ public record GatewaySettings(
         c.getBytes("max-deploy-size"),
         c.getDuration("invoke-timeout"),
         c.getDuration("control-timeout"),
-        c.getDuration("retry-after-member-removed"));
+        c.getDuration("lost-call-probe-timeout"));
   }
 
   public GatewaySettings withPort(int newPort) {
-    return new GatewaySettings(host, newPort, maxInvokeBytes, maxDeployBytes, invokeTimeout, controlTimeout, retryDelay);
+    return new GatewaySettings(host, newPort, maxInvokeBytes, maxDeployBytes, invokeTimeout, controlTimeout, lostCallProbeTimeout);
   }
 }

@@ -8,11 +8,8 @@ import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
+import io.wavelink.gateway.internal.LostCallRetries;
 import io.wavelink.gateway.internal.PendingInvocations;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.sandbox.InvalidModuleException;
@@ -115,47 +112,13 @@ public final class HttpApi extends AllDirectives {
             settings.invokeTimeout(),
             executor);
     system.systemActorOf(
-        retryOnMemberRemoved(pending, settings.retryDelay()),
+        LostCallRetries.create(
+            pending,
+            (function, timeout) ->
+                function(function).ask(FunctionEntity.Get::new, timeout).thenApply(FunctionStatus::uptimeMs),
+            settings.lostCallProbeTimeout()),
         "gateway-retries-" + System.identityHashCode(this),
         org.apache.pekko.actor.typed.Props.empty());
-  }
-
-  /**
-   * When a member is removed, invocations that may have died with it are sent once more, after
-   * {@code delay}: by then Cluster Sharding has forgotten the removed member's shard homes, so the
-   * retry is buffered until the shard lives elsewhere instead of following the first attempt into
-   * the void.
-   */
-  private static org.apache.pekko.actor.typed.Behavior<Object> retryOnMemberRemoved(
-      PendingInvocations pending, java.time.Duration delay) {
-    return Behaviors.<Object>setup(
-        ctx -> {
-          ActorRef<ClusterEvent.MemberRemoved> self = ctx.getSelf().narrow();
-          Cluster.get(ctx.getSystem())
-              .subscriptions()
-              .tell(Subscribe.create(self, ClusterEvent.MemberRemoved.class));
-          return Behaviors.withTimers(
-              timers ->
-                  Behaviors.receive(Object.class)
-                      .onMessage(
-                          ClusterEvent.MemberRemoved.class,
-                          removed -> {
-                            // a second wave catches invocations sent after the first one while
-                            // the shard was still being re-allocated (each is still sent at most twice)
-                            org.apache.pekko.actor.Address address = removed.member().address();
-                            timers.startSingleTimer(address + "#1", address, delay);
-                            timers.startSingleTimer(address + "#2", address, delay.multipliedBy(4)); // 4 s by default
-                            return Behaviors.same();
-                          })
-                      .onMessage(
-                          org.apache.pekko.actor.Address.class,
-                          address -> {
-                            int n = pending.retryPending();
-                            ctx.getLog().info("Member {} removed: {} pending invocations sent once more", address, n);
-                            return Behaviors.same();
-                          })
-                      .build());
-        });
   }
 
   /** The deploy request body; absent fields take their defaults. */
@@ -399,6 +362,8 @@ public final class HttpApi extends AllDirectives {
     stats.put("desiredRegular", st.desiredRegular());
     stats.put("instanceSeconds", Map.of("regular", st.regularInstanceMs() / 1000.0, "emergency", st.emergencyInstanceMs() / 1000.0));
     stats.put("mbSeconds", Map.of("regular", st.regularMbMs() / 1000.0, "emergency", st.emergencyMbMs() / 1000.0));
+    stats.put("touchedMbSeconds",
+        Map.of("regular", st.touchedRegularMbMs() / 1000.0, "emergency", st.touchedEmergencyMbMs() / 1000.0));
     stats.put("peakInstances", Map.of("regular", st.peakRegular(), "emergency", st.peakEmergency()));
     stats.put("evictions", Map.of("regular", st.evictedRegular(), "emergency", st.evictedEmergency()));
     stats.put("expired", st.expired());
@@ -519,6 +484,8 @@ public final class HttpApi extends AllDirectives {
         node.put("member", n.status().member());
         node.put("capacityMb", n.status().capacityMb());
         node.put("allocatedMb", n.status().allocatedMb());
+        node.put("touchedMb", n.status().touchedMb());
+        node.put("linearMemoryInUseMb", n.status().linearMemoryInUseMb());
         node.put("reclaimableMb", n.status().reclaimableMb());
         node.put("waitingMb", n.status().waitingMb());
         node.put("inFlight", n.status().inFlight());
@@ -536,6 +503,7 @@ public final class HttpApi extends AllDirectives {
                   inst.put("inFlight", i.inFlight());
                   inst.put("ready", i.ready());
                   inst.put("idleMs", i.idleMs());
+                  inst.put("touchedMb", i.touchedMb());
                   instances.add(inst);
                 });
         node.put("instances", instances);

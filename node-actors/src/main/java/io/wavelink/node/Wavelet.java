@@ -177,7 +177,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private record Prepared(String instanceId, PreparedModule module, String failure, long micros)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record Finished(String instanceId) implements Command, NoSerializationVerificationNeeded {}
+  private record Finished(String instanceId, long peakMemoryBytes) implements Command, NoSerializationVerificationNeeded {}
 
   private enum RegisterTick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
@@ -209,8 +209,17 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   public record InstanceFailed(String instanceId, String nodeId, boolean refused, String reason)
       implements InstanceEvent {}
 
-  /** One call on the instance has ended; its answer went to the caller. */
-  public record InvocationFinished(String instanceId, long invocationId) implements InstanceEvent {}
+  /**
+   * One call on the instance has ended; its answer went to the caller. {@code peakMemoryBytes}: the
+   * most linear memory the call held (what it touched, beside what its instance reserves).
+   */
+  public record InvocationFinished(String instanceId, long invocationId, long peakMemoryBytes)
+      implements InstanceEvent {
+
+    public InvocationFinished(String instanceId, long invocationId) {
+      this(instanceId, invocationId, 0L);
+    }
+  }
 
   /** Memory is set aside for the instance on this node (answer to {@link Reserve}). */
   public record Reserved(String instanceId, String nodeId, ActorRef<Command> wavelet)
@@ -225,8 +234,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       implements InstanceEvent {}
 
   /**
-   * A node as its Wavelet sees it. {@code reclaimableMb}: memory of idle instances that could be
-   * asked back; {@code waitingMb}: memory requests wait for.
+   * A node as its Wavelet sees it. {@code allocatedMb}: memory its instances reserve; {@code
+   * touchedMb}: the most linear memory one call of each touched, added up (reserved is not used);
+   * {@code linearMemoryInUseMb}: linear memory held by calls running now; {@code reclaimableMb}:
+   * memory of idle instances that could be asked back; {@code waitingMb}: memory requests wait for.
    */
   public record NodeStatus(
       String nodeId,
@@ -237,7 +248,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       List<InstanceInfo> instances,
       boolean draining,
       int reclaimableMb,
-      int waitingMb) {
+      int waitingMb,
+      int touchedMb,
+      int linearMemoryInUseMb) {
 
     public NodeStatus(
         String nodeId,
@@ -247,11 +260,14 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         int inFlight,
         List<InstanceInfo> instances,
         boolean draining) {
-      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, 0, 0);
+      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, 0, 0, 0, 0);
     }
   }
 
-  /** {@code idleMs}: how long it has had no call; -1 while it has calls or is not ready. */
+  /**
+   * {@code memoryMb}: what it reserves; {@code touchedMb}: the most linear memory one of its calls
+   * touched; {@code idleMs}: how long it has had no call, -1 while it has calls or is not ready.
+   */
   public record InstanceInfo(
       String instanceId,
       String function,
@@ -260,11 +276,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int memoryMb,
       int inFlight,
       boolean ready,
-      long idleMs) {
+      long idleMs,
+      int touchedMb) {
 
     public InstanceInfo(
         String instanceId, String function, long version, InstanceKind kind, int memoryMb, int inFlight, boolean ready) {
-      this(instanceId, function, version, kind, memoryMb, inFlight, ready, -1L);
+      this(instanceId, function, version, kind, memoryMb, inFlight, ready, -1L, 0);
     }
   }
 
@@ -288,6 +305,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     long reclaimingSinceNanos = -1;
     /** not asked back again before this (its owner kept it) */
     long declinedUntilNanos;
+    /** the most linear memory one of its calls held */
+    long peakMemoryBytes;
 
     Sandbox(String instanceId, String function, InstanceKind kind, int reservedMb, ActorRef<InstanceEvent> owner, long nowNanos) {
       this.instanceId = instanceId;
@@ -377,6 +396,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, ADMISSION_TICK);
     context.getLog().info("Wavelet of node {} up with {} MB", settings.nodeId(), settings.capacityMb());
   }
+
+  private static final long MIB = 1L << 20;
 
   /** How often waiting requests, reservations and reclaims are checked for their deadlines. */
   private static final Duration ADMISSION_TICK = Duration.ofMillis(200);
@@ -670,8 +691,11 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     sandboxPool.execute(
         () -> {
           InvocationReply reply;
+          long peak = 0;
           try {
-            reply = toReply(runtime.invoke(module, invocation), spec, invoke.coldStart());
+            InvocationResult result = runtime.invoke(module, invocation);
+            peak = result.peakMemoryBytes();
+            reply = toReply(result, spec, invoke.coldStart());
           } catch (RuntimeException e) {
             reply =
                 new InvocationReply(
@@ -685,8 +709,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                     "");
           }
           invoke.replyTo().tell(reply);
-          invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId()));
-          self.tell(new Finished(spec.instanceId()));
+          invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
+          self.tell(new Finished(spec.instanceId(), peak));
         });
     return this;
   }
@@ -732,6 +756,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     Sandbox sandbox = sandboxes.get(finished.instanceId());
     if (sandbox != null) {
       sandbox.inFlight--;
+      sandbox.peakMemoryBytes = Math.max(sandbox.peakMemoryBytes, finished.peakMemoryBytes());
       if (sandbox.inFlight == 0) {
         sandbox.idleSinceNanos = System.nanoTime();
         if (sandbox.stopping) {
@@ -794,7 +819,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     long now = System.nanoTime();
     List<InstanceInfo> infos = new ArrayList<>(sandboxes.size());
     int reclaimable = 0;
+    long touched = 0;
     for (Sandbox s : sandboxes.values()) {
+      touched += s.peakMemoryBytes;
       boolean idle = s.ready() && !s.stopping && s.inFlight == 0;
       infos.add(
           new InstanceInfo(
@@ -805,7 +832,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
               s.reservedMb,
               s.inFlight,
               s.ready() && !s.stopping,
-              idle ? (now - s.idleSinceNanos) / 1_000_000 : -1));
+              idle ? (now - s.idleSinceNanos) / 1_000_000 : -1,
+              (int) ((s.peakMemoryBytes + MIB - 1) / MIB)));
       if (s.reclaimable(now)) {
         reclaimable += s.reservedMb;
       }
@@ -825,7 +853,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                 infos,
                 draining,
                 reclaimable,
-                waitingMb));
+                waitingMb,
+                (int) ((touched + MIB - 1) / MIB),
+                (int) (runtime.memoryUsage().inUseBytes() / MIB)));
     return this;
   }
 

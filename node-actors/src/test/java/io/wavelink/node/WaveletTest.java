@@ -156,7 +156,7 @@ class WaveletTest {
     w.tell(startWaiting("f-e-1", "f", InstanceKind.EMERGENCY, 128, f.getRef(), 10_000));
     // busy: nothing to ask back yet; once the call ends, g's instance is
     assertEquals(InvocationReply.Status.OK, caller.receiveMessage(Duration.ofSeconds(10)).status());
-    g.expectMessage(new Wavelet.InvocationFinished("g-r-1", 1L));
+    assertEquals(1L, g.expectMessageClass(Wavelet.InvocationFinished.class).invocationId());
     assertEquals("g-r-1", g.expectMessageClass(Wavelet.Reclaim.class).instanceId());
     w.tell(new Wavelet.StopInstance("g-r-1"));
     f.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
@@ -178,7 +178,9 @@ class WaveletTest {
     assertEquals("hi", new String(reply.output(), StandardCharsets.UTF_8));
     assertEquals(InstanceKind.EMERGENCY, reply.kind());
     assertTrue(reply.coldStart());
-    owner.expectMessage(new Wavelet.InvocationFinished("echo-e-1", 7L));
+    Wavelet.InvocationFinished finished = owner.expectMessageClass(Wavelet.InvocationFinished.class);
+    assertEquals(7L, finished.invocationId());
+    assertEquals(64 * 1024, finished.peakMemoryBytes(), "echo touches its one page of linear memory");
   }
 
   @Test

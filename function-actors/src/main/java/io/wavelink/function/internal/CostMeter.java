@@ -4,14 +4,21 @@ import io.wavelink.node.InstanceKind;
 
 /**
  * What a function's instances cost: for each kind, the time instances held their node's memory
- * (from the start request to the stop, idle time included), that time weighted by the memory they
- * reserved, and the most instances held at once. An instance counts from {@link #hold} to {@link
- * #release}; {@link #snapshot} adds the instances still held.
+ * (from their admission to their stop, idle time included), that time weighted by the memory they
+ * reserved, the same weighted by the memory their calls actually touched (reserved is not used:
+ * scaling policies reserve several times what functions touch), and the most instances held at
+ * once. An instance counts from {@link #hold} to {@link #release}; {@link #snapshot} adds the
+ * instances still held.
  */
 public final class CostMeter {
 
   /** Totals per kind, indexed by {@link InstanceKind#ordinal()}. */
-  public record Snapshot(long[] heldMs, long[] heldMbMs, int[] peak) {
+  public record Snapshot(long[] heldMs, long[] heldMbMs, long[] touchedMbMs, int[] peak) {
+
+    public long touchedMbMs(InstanceKind kind) {
+      return touchedMbMs[kind.ordinal()];
+    }
+
 
     public long heldMs(InstanceKind kind) {
       return heldMs[kind.ordinal()];
@@ -28,6 +35,7 @@ public final class CostMeter {
 
   private final long[] heldMs = new long[InstanceKind.values().length];
   private final long[] heldMbMs = new long[InstanceKind.values().length];
+  private final long[] touchedMbMs = new long[InstanceKind.values().length];
   private final int[] peak = new int[InstanceKind.values().length];
 
   /** {@code instance} starts holding node memory at {@code nowMs}; {@code heldOfKind} counts the others held. */
@@ -49,6 +57,7 @@ public final class CostMeter {
     long ms = nowMs - instance.heldSinceMs();
     heldMs[instance.kind().ordinal()] += ms;
     heldMbMs[instance.kind().ordinal()] += ms * instance.reservedMb();
+    touchedMbMs[instance.kind().ordinal()] += ms * instance.touchedMb();
     instance.heldSinceMs(-1);
   }
 
@@ -56,12 +65,14 @@ public final class CostMeter {
   public Snapshot snapshot(InstancePool pool, long nowMs) {
     long[] ms = heldMs.clone();
     long[] mbMs = heldMbMs.clone();
+    long[] touched = touchedMbMs.clone();
     for (Instance i : pool.all()) {
       if (i.heldSinceMs() >= 0) {
         ms[i.kind().ordinal()] += nowMs - i.heldSinceMs();
         mbMs[i.kind().ordinal()] += (nowMs - i.heldSinceMs()) * i.reservedMb();
+        touched[i.kind().ordinal()] += (nowMs - i.heldSinceMs()) * i.touchedMb();
       }
     }
-    return new Snapshot(ms, mbMs, peak.clone());
+    return new Snapshot(ms, mbMs, touched, peak.clone());
   }
 }

@@ -101,11 +101,14 @@ public final class Dispatcher {
    * A call ended (its answer went to the caller from the Wavelet); the instance, or null if the call
    * was not counted any more (its instance was given up as lost before its node answered).
    */
-  public Instance finished(String instanceId, long invocationId) {
+  public Instance finished(String instanceId, long invocationId, long peakMemoryBytes) {
     changed();
     Instance inst = pool.finished(instanceId, invocationId);
-    if (inst != null && inst.inFlight() == 0) {
-      inst.idleSince(out.nowMs());
+    if (inst != null) {
+      inst.touched(peakMemoryBytes);
+      if (inst.inFlight() == 0) {
+        inst.idleSince(out.nowMs());
+      }
     }
     return inst;
   }

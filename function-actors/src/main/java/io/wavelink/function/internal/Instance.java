@@ -64,6 +64,8 @@ public final class Instance {
   /** the regular-track delay: not placed before this (0: no delay pending or served) */
   private long notBeforeMs;
   private final Map<Long, Call> calls = new LinkedHashMap<>();
+  /** the most linear memory one of its calls touched, in MB (what it used, beside what it reserves) */
+  private int touchedMb;
 
   /**
    * @param reservedMb what it holds on its node: the function's memory times its concurrency
@@ -136,6 +138,15 @@ public final class Instance {
   /** Nodes that refused this instance; placement skips them. */
   public Set<String> refusedBy() {
     return refusedBy;
+  }
+
+  public int touchedMb() {
+    return touchedMb;
+  }
+
+  /** One of its calls held {@code peakMemoryBytes} of linear memory. */
+  public void touched(long peakMemoryBytes) {
+    touchedMb = Math.max(touchedMb, (int) ((peakMemoryBytes + (1 << 20) - 1) >> 20));
   }
 
   public long idleSinceMs() {

@@ -492,6 +492,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         FunctionProtos.FunctionStatus.newBuilder()
             .setFound(m.found())
             .setMember(m.member())
+            .setUptimeMs(m.uptimeMs())
             .setVersion(m.version())
             .setMode(m.mode())
             .setInFlight(m.inFlight())
@@ -531,7 +532,9 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               .setEvictedRegular(s.evictedRegular())
               .setEvictedEmergency(s.evictedEmergency())
               .setExpired(s.expired())
-              .setNoCapacity(s.noCapacity()));
+              .setNoCapacity(s.noCapacity())
+              .setTouchedRegularMbMs(s.touchedRegularMbMs())
+              .setTouchedEmergencyMbMs(s.touchedEmergencyMbMs()));
     }
     return b.build();
   }
@@ -571,7 +574,9 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               s.getEvictedRegular(),
               s.getEvictedEmergency(),
               s.getExpired(),
-              s.getNoCapacity());
+              s.getNoCapacity(),
+              s.getTouchedRegularMbMs(),
+              s.getTouchedEmergencyMbMs());
     }
     return new FunctionStatus(
         p.getFound(),
@@ -582,7 +587,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         p.getInFlight(),
         p.getQueued(),
         stats,
-        p.getMember());
+        p.getMember(),
+        p.getUptimeMs());
   }
 
   private static FunctionProtos.StoreState storeState(FunctionStore.State m) {

@@ -42,12 +42,13 @@ class DispatcherTest {
     long first = out.take(Wavelet.Invoke.class).get(0).invocationId();
     dispatcher.accept("f", new byte[] {2}, null, 1000);
     out.nowMs = 77;
-    assertSame(r, dispatcher.finished("r", first));
+    assertSame(r, dispatcher.finished("r", first, 3L << 20));
     assertEquals(77, r.idleSinceMs());
     dispatcher.drain(null);
     Wavelet.Invoke next = out.take(Wavelet.Invoke.class).get(0);
     assertEquals(2, next.input()[0]);
-    assertNull(dispatcher.finished("r", first), "counted once");
+    assertNull(dispatcher.finished("r", first, 0), "counted once");
+    assertEquals(3, r.touchedMb(), "the most its calls touched");
   }
 
   @Test

@@ -75,7 +75,7 @@ final class FakeOutbox implements Outbox {
   static NodeDirectory.Node node(String id, int capacityMb, int allocatedMb, int reclaimableMb) {
     return new NodeDirectory.Node(
         id, new FakeRef<>("wavelet-" + id),
-        new Wavelet.NodeStatus(id, "m", capacityMb, allocatedMb, 0, List.of(), false, reclaimableMb, 0),
+        new Wavelet.NodeStatus(id, "m", capacityMb, allocatedMb, 0, List.of(), false, reclaimableMb, 0, 0, 0),
         NodeDirectory.UP);
   }
 

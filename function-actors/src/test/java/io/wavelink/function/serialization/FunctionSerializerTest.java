@@ -175,15 +175,14 @@ class FunctionSerializerTest {
         List.of(
             new FunctionStatus.InstanceStatus("echo-r-1", InstanceKind.REGULAR, "ready", "node-1", 2, 4),
             new FunctionStatus.InstanceStatus("echo-e-1", InstanceKind.EMERGENCY, "starting", "", 0, 1));
-    FunctionStatus.Stats stats = new FunctionStatus.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4, 5, 6, 8, 9);
+    FunctionStatus.Stats stats = new FunctionStatus.Stats(10, 5, 1, 2, 3, 1, 7, true, 2, 1000, 200, 128000, 25600, 3, 4, 5, 6, 8, 9, 640, 64);
     roundTrip(
-        new FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552"));
+        new FunctionStatus(true, spec("echo").withoutCode(), 3, "dual", instances, 2, 9, stats, "pekko://wavelink@127.0.0.1:2552", 12_345));
   }
 
   @Test
   void functionStatusNotFound() throws Exception {
-    FunctionStatus notFound =
-        new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, "");
+    FunctionStatus notFound = FunctionStatus.notFound("pekko://wavelink@127.0.0.1:2552", 77);
     FunctionStatus back = (FunctionStatus) roundTrip(notFound);
     assertEquals(notFound, back);
     assertNull(back.spec());
@@ -334,7 +333,7 @@ class FunctionSerializerTest {
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));
-    expected.put("FS", new FunctionStatus(false, null, 0, "", List.of(), 0, 0, null, ""));
+    expected.put("FS", FunctionStatus.notFound("", 0));
     expected.put("SD", new FunctionStore.Deploy(minimalSpec(), 0, ref()));
     expected.put("SX", new FunctionStore.Delete(ref()));
     expected.put("SA", new FunctionStore.AddRegular("i", ref()));

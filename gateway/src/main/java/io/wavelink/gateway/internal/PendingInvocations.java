@@ -8,18 +8,20 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The invocations this gateway is waiting for, so that those whose answer died with a cluster
  * member can be sent once more.
  *
- * <p>An invocation is sent a second time in two cases: its function's entity answers {@link
+ * <p>An invocation is sent a second time in two cases only: its function's entity answers {@link
  * InvocationReply.Status#INSTANCE_LOST} (the instance running it was on a node that became
- * unreachable), or a member is removed from the cluster while it is pending ({@link #retryPending}:
- * it may have been running on that member's Wavelet, or have been sent to a function shard that
- * lived there). Whichever attempt answers first completes the call, no invocation is sent more
- * than twice, and the second attempt only gets what is left of the call's timeout, so a caller never
- * waits longer than that timeout. Re-running a function is safe because functions are pure WASI
+ * unreachable), or its function's entity itself was lost with a member that crashed ({@link
+ * #retryFunction}, decided by {@link LostCallRetries}: the entity answers again from another member,
+ * started after the crash, so it never knew the call). Whichever attempt answers first completes
+ * the call, no invocation is sent more than twice, and the second attempt only gets what is left of
+ * the call's timeout, so a caller never waits longer than that timeout. Re-running a function is safe because functions are pure WASI
  * commands without network or filesystem: for these invocations WaveLink is at-least-once, and the
  * caller sees one answer.
  *
@@ -38,6 +40,7 @@ public final class PendingInvocations {
   private static final class Pending {
     final String function;
     final byte[] input;
+    final long sentAtNanos = System.nanoTime();
     final long deadlineNanos;
     final CompletableFuture<InvocationReply> result = new CompletableFuture<>();
     /** attempts sent and not yet answered (guarded by this) */
@@ -126,13 +129,34 @@ public final class PendingInvocations {
     return Duration.ofNanos(leftNanos);
   }
 
-  /** Sends every pending invocation that has not been retried yet once more. */
-  public int retryPending() {
+  /** The functions with invocations sent before {@code sentBeforeNanos} that could still be sent once more. */
+  public Set<String> functionsWaitingSince(long sentBeforeNanos) {
+    Set<String> functions = new HashSet<>();
+    for (Pending p : pending.values()) {
+      if (p.sentAtNanos < sentBeforeNanos && !p.result.isDone()) {
+        synchronized (p) {
+          if (!p.retried) {
+            functions.add(p.function);
+          }
+        }
+      }
+    }
+    return functions;
+  }
+
+  /**
+   * Sends once more each invocation of {@code function} sent before {@code sentBeforeNanos} that has
+   * not been sent twice (its entity was lost before it could answer); how many.
+   */
+  public int retryFunction(String function, long sentBeforeNanos, String reason) {
     int n = 0;
     for (Pending p : pending.values()) {
+      if (!p.function.equals(function) || p.sentAtNanos >= sentBeforeNanos) {
+        continue;
+      }
       Duration within;
       synchronized (p) {
-        within = claimRetry(p, "member-removed");
+        within = claimRetry(p, reason);
       }
       if (within != null) {
         attempt(p, within);

@@ -183,6 +183,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
       return NodeProtos.InvocationFinished.newBuilder()
           .setInstanceId(m.instanceId())
           .setInvocationId(m.invocationId())
+          .setPeakMemoryBytes(m.peakMemoryBytes())
           .build();
     }
     if (o instanceof Wavelet.NodeStatus m) return nodeStatus(m);
@@ -306,7 +307,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
       case INVOCATION_FINISHED:
         {
           NodeProtos.InvocationFinished p = NodeProtos.InvocationFinished.parseFrom(bytes);
-          return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId());
+          return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId(), p.getPeakMemoryBytes());
         }
       case NODE_STATUS:
         return nodeStatus(NodeProtos.NodeStatus.parseFrom(bytes));
@@ -389,7 +390,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
             .setInFlight(m.inFlight())
             .setDraining(m.draining())
             .setReclaimableMb(m.reclaimableMb())
-            .setWaitingMb(m.waitingMb());
+            .setWaitingMb(m.waitingMb())
+            .setTouchedMb(m.touchedMb())
+            .setLinearMemoryInUseMb(m.linearMemoryInUseMb());
     for (Wavelet.InstanceInfo i : m.instances()) {
       b.addInstances(
           NodeProtos.InstanceInfo.newBuilder()
@@ -400,7 +403,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               .setMemoryMb(i.memoryMb())
               .setInFlight(i.inFlight())
               .setReady(i.ready())
-              .setIdleMs(i.idleMs()));
+              .setIdleMs(i.idleMs())
+              .setTouchedMb(i.touchedMb()));
     }
     return b.build();
   }
@@ -417,7 +421,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               i.getMemoryMb(),
               i.getInFlight(),
               i.getReady(),
-              i.getIdleMs()));
+              i.getIdleMs(),
+              i.getTouchedMb()));
     }
     return new Wavelet.NodeStatus(
         p.getNodeId(),
@@ -428,7 +433,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         List.copyOf(instances),
         p.getDraining(),
         p.getReclaimableMb(),
-        p.getWaitingMb());
+        p.getWaitingMb(),
+        p.getTouchedMb(),
+        p.getLinearMemoryInUseMb());
   }
 
   private static NodeProtos.InvocationReply invocationReply(InvocationReply m) {
