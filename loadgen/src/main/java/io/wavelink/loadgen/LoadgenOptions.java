@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  * @param arrivals how a trace minute's invocations are spread over the minute
  * @param maxScale {@code maxScale} of every deployed function
  * @param maxMemoryMb the largest {@code memoryMb} a deployed function gets
+ * @param work what each invocation does for its duration: spin on a core or sleep
  * @param quiet no progress bar
  */
 public record LoadgenOptions(
@@ -45,6 +46,7 @@ public record LoadgenOptions(
     Arrivals arrivals,
     int maxScale,
     int maxMemoryMb,
+    Work work,
     boolean quiet) {
 
   /** The control-plane modes, in the order {@code compare} runs them. */
@@ -64,6 +66,33 @@ public record LoadgenOptions(
     EQUIDISTANT
   }
 
+  /**
+   * What the trace function does for an invocation's requested duration (after touching the
+   * memory it asks for).
+   */
+  public enum Work {
+    /** the busy example: spins on the monotonic clock, using a core for the whole duration */
+    SPIN("busy"),
+    /** the sleep example: WASI {@code poll_oneoff} on a clock, no CPU while it waits */
+    SLEEP("sleep");
+
+    private final String example;
+
+    Work(String example) {
+      this.example = example;
+    }
+
+    /** The example function that does it (examples/functions/{@code <example>}.wat). */
+    public String example() {
+      return example;
+    }
+
+    /** {@code spin} or {@code sleep}, as on the command line and in the summary. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   public LoadgenOptions {
     targets = List.copyOf(targets);
   }
@@ -71,7 +100,7 @@ public record LoadgenOptions(
   /** The same options in another control-plane mode. */
   public LoadgenOptions withMode(String m) {
     return new LoadgenOptions(trace, targets, out, minutes, speedup, seed, functions, regularTrackDelayMs,
-        m, arrivals, maxScale, maxMemoryMb, quiet);
+        m, arrivals, maxScale, maxMemoryMb, work, quiet);
   }
 
   public static final String USAGE =
@@ -96,6 +125,7 @@ public record LoadgenOptions(
           "                            spreading of a trace minute's invocations (default exponential)",
           "  --max-scale N             maxScale of every deployed function (default " + DEFAULT_MAX_SCALE + ")",
           "  --max-memory-mb N         largest memoryMb of a deployed function (default " + DEFAULT_MAX_MEMORY_MB + ")",
+          "  --work spin|sleep         each call spins on a core (default) or sleeps (WASI poll_oneoff) for its duration",
           "  --quiet                   no progress bar");
 
   /**
@@ -116,6 +146,7 @@ public record LoadgenOptions(
     Arrivals arrivals = Arrivals.EXPONENTIAL;
     int maxScale = DEFAULT_MAX_SCALE;
     int maxMemoryMb = DEFAULT_MAX_MEMORY_MB;
+    Work work = Work.SPIN;
     boolean quiet = false;
 
     for (int i = 0; i < args.size(); i++) {
@@ -170,6 +201,13 @@ public record LoadgenOptions(
         }
         case "--max-scale" -> maxScale = (int) Math.min(1000, atLeast(name, value, 1));
         case "--max-memory-mb" -> maxMemoryMb = (int) Math.min(4096, atLeast(name, value, 16));
+        case "--work" -> {
+          try {
+            work = Work.valueOf(value.toUpperCase(Locale.ROOT));
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("--work must be spin or sleep (got '" + value + "')");
+          }
+        }
         default -> throw new UsageException("unknown option " + name);
       }
     }
@@ -186,7 +224,7 @@ public record LoadgenOptions(
       throw new UsageException("compare runs every mode (sync, async, dual); --mode is for run");
     }
     return new LoadgenOptions(trace, targets, out, minutes, speedup, seed, functions, delay,
-        mode == null ? "dual" : mode, arrivals, maxScale, maxMemoryMb, quiet);
+        mode == null ? "dual" : mode, arrivals, maxScale, maxMemoryMb, work, quiet);
   }
 
   private static URI target(String value) {

@@ -190,7 +190,7 @@ public final class HtmlReport {
     Object workload = s.get("workload") instanceof Map<?, ?> w ? w.get("source") : "";
     Object settings = s.get("settings") instanceof Map<?, ?> st ? st : Map.of();
     Map<?, ?> st = (Map<?, ?>) settings;
-    return workload + " | seed " + st.get("seed") + " | regular-track delay "
+    return workload + " | work " + st.get("work") + " | seed " + st.get("seed") + " | regular-track delay "
         + (st.get("regularTrackDelayMs") == null ? "cluster default" : st.get("regularTrackDelayMs") + " ms")
         + " | targets " + st.get("targets") + " | started " + st.get("startedAt");
   }

@@ -29,6 +29,7 @@ public final class SummaryBuilder {
    *
    * @param minutes the --minutes limit, or null
    * @param regularTrackDelayMs the delay set in the specs, or null (cluster default)
+   * @param work what the trace function did for each duration: {@code spin} or {@code sleep}
    */
   public record RunInfo(
       String mode,
@@ -42,7 +43,8 @@ public final class SummaryBuilder {
       double speedup,
       Double minutes,
       Long regularTrackDelayMs,
-      List<String> targets) {}
+      List<String> targets,
+      String work) {}
 
   private SummaryBuilder() {}
 
@@ -138,6 +140,7 @@ public final class SummaryBuilder {
         "spanS", num(info.spanMs() / 1000)));
     List<String> targets = new ArrayList<>(info.targets());
     s.put("settings", ordered(
+        "work", info.work(),
         "runId", info.runId(),
         "startedAt", info.startedAt(),
         "seed", info.seed(),

@@ -34,7 +34,7 @@ class SummaryTest {
   }
 
   static SummaryBuilder.RunInfo info() {
-    return new SummaryBuilder.RunInfo("dual", "r1", "2025-01-01T00:00:00Z", "test", 2, 6, 10_000, 42, 2.0, null, 1500L, List.of("http://gw"));
+    return new SummaryBuilder.RunInfo("dual", "r1", "2025-01-01T00:00:00Z", "test", 2, 6, 10_000, 42, 2.0, null, 1500L, List.of("http://gw"), "sleep");
   }
 
   static List<InvocationRecord> records() {
