@@ -19,7 +19,7 @@ import java.util.OptionalLong;
  * @param targets gateway base URLs, used round-robin for invocations (deploys and polls use the
  *     first)
  * @param out the output directory
- * @param minutes replay only the first so many trace minutes
+ * @param minutes replay only so many trace minutes (from {@code fromMinute})
  * @param speedup trace time is divided by this (requested durations are not)
  * @param seed seeds every random choice: the same options give the same workload
  * @param functions keep only the first so many functions of the trace
@@ -31,6 +31,13 @@ import java.util.OptionalLong;
  * @param maxScale {@code maxScale} of every deployed function
  * @param maxMemoryMb the largest {@code memoryMb} a deployed function gets
  * @param work what each invocation does for its duration: spin on a core or sleep
+ * @param fromMinute the first trace minute replayed (0: the trace's start)
+ * @param sample replay a seeded sample of so many functions (InVitro's sampling) instead of all
+ * @param sampleTrials how many random samples the sampler compares
+ * @param rateScale the trace's arrival rate is multiplied by this (each function's, in expectation)
+ * @param durationScale every requested duration is multiplied by this
+ * @param warmupMinutes Dirigent's per-function slowdown leaves out invocations scheduled in the
+ *     window's first so many trace minutes
  * @param quiet no progress bar
  */
 public record LoadgenOptions(
@@ -47,6 +54,12 @@ public record LoadgenOptions(
     int maxScale,
     int maxMemoryMb,
     Work work,
+    double fromMinute,
+    OptionalInt sample,
+    int sampleTrials,
+    double rateScale,
+    double durationScale,
+    double warmupMinutes,
     boolean quiet) {
 
   /** The control-plane modes, in the order {@code compare} runs them. */
@@ -55,6 +68,9 @@ public record LoadgenOptions(
   public static final long DEFAULT_SEED = 42;
   public static final int DEFAULT_MAX_SCALE = 50;
   public static final int DEFAULT_MAX_MEMORY_MB = 512;
+  public static final int DEFAULT_SAMPLE_TRIALS = 10;
+  /** Dirigent's artifact drops the first 10 minutes of a replay. */
+  public static final double DEFAULT_WARMUP_MINUTES = 10;
 
   /** Inter-arrival times within a trace minute (InVitro's choices). */
   public enum Arrivals {
@@ -100,7 +116,8 @@ public record LoadgenOptions(
   /** The same options in another control-plane mode. */
   public LoadgenOptions withMode(String m) {
     return new LoadgenOptions(trace, targets, out, minutes, speedup, seed, functions, regularTrackDelayMs,
-        m, arrivals, maxScale, maxMemoryMb, work, quiet);
+        m, arrivals, maxScale, maxMemoryMb, work, fromMinute, sample, sampleTrials, rateScale, durationScale, warmupMinutes,
+        quiet);
   }
 
   public static final String USAGE =
@@ -115,10 +132,16 @@ public record LoadgenOptions(
           "                              synthetic:burst?shape=spike|square|ramp&base=5&peak=200&period=60&minutes=3",
           "  --target URL              gateway base URL, e.g. http://localhost:8080 (repeat for round-robin)",
           "  --out DIR                 output directory (created)",
-          "  --minutes M               replay only the first M trace minutes",
+          "  --from-minute F           start at trace minute F (default 0, the trace's start)",
+          "  --minutes M               replay M trace minutes (default: to the trace's end)",
+          "  --functions N             keep only the first N functions",
+          "  --sample N                replay N functions sampled as InVitro does (seeded; instead of --functions)",
+          "  --sample-trials T         random samples compared to choose the N (default " + DEFAULT_SAMPLE_TRIALS + ")",
+          "  --rate-scale X            multiply the arrival rate by X (default 1; recorded in the summary)",
+          "  --duration-scale X        multiply every requested duration by X (default 1; recorded in the summary)",
           "  --speedup X               compress trace time X-fold (requested durations unchanged; default 1)",
           "  --seed S                  random seed (default " + DEFAULT_SEED + ")",
-          "  --functions N             keep only the first N functions",
+          "  --warmup-minutes W        Dirigent's metrics leave out the first W trace minutes (default 10)",
           "  --regular-track-delay MS  regularTrackDelayMs of every deployed function (default: the cluster's)",
           "  --mode dual|sync|async    control-plane mode of run (default dual; compare runs sync, async, dual)",
           "  --arrivals exponential|uniform|equidistant",
@@ -147,6 +170,12 @@ public record LoadgenOptions(
     int maxScale = DEFAULT_MAX_SCALE;
     int maxMemoryMb = DEFAULT_MAX_MEMORY_MB;
     Work work = Work.SPIN;
+    double fromMinute = 0;
+    OptionalInt sample = OptionalInt.empty();
+    Integer sampleTrials = null;
+    double rateScale = 1;
+    double durationScale = 1;
+    double warmupMinutes = DEFAULT_WARMUP_MINUTES;
     boolean quiet = false;
 
     for (int i = 0; i < args.size(); i++) {
@@ -201,6 +230,12 @@ public record LoadgenOptions(
         }
         case "--max-scale" -> maxScale = (int) Math.min(1000, atLeast(name, value, 1));
         case "--max-memory-mb" -> maxMemoryMb = (int) Math.min(4096, atLeast(name, value, 16));
+        case "--from-minute" -> fromMinute = nonNegative(name, value);
+        case "--sample" -> sample = OptionalInt.of((int) Math.min(Integer.MAX_VALUE, atLeast(name, value, 1)));
+        case "--sample-trials" -> sampleTrials = (int) Math.min(10_000, atLeast(name, value, 1));
+        case "--rate-scale" -> rateScale = positive(name, value);
+        case "--duration-scale" -> durationScale = positive(name, value);
+        case "--warmup-minutes" -> warmupMinutes = nonNegative(name, value);
         case "--work" -> {
           try {
             work = Work.valueOf(value.toUpperCase(Locale.ROOT));
@@ -220,11 +255,18 @@ public record LoadgenOptions(
     if (out == null) {
       throw new UsageException("--out is required");
     }
+    if (sample.isPresent() && functions.isPresent()) {
+      throw new UsageException("--functions (the first N) and --sample (a sample of N) are alternatives; give one");
+    }
+    if (sampleTrials != null && sample.isEmpty()) {
+      throw new UsageException("--sample-trials needs --sample");
+    }
     if (command.equals("compare") && mode != null) {
       throw new UsageException("compare runs every mode (sync, async, dual); --mode is for run");
     }
     return new LoadgenOptions(trace, targets, out, minutes, speedup, seed, functions, delay,
-        mode == null ? "dual" : mode, arrivals, maxScale, maxMemoryMb, work, quiet);
+        mode == null ? "dual" : mode, arrivals, maxScale, maxMemoryMb, work, fromMinute, sample,
+        sampleTrials == null ? DEFAULT_SAMPLE_TRIALS : sampleTrials, rateScale, durationScale, warmupMinutes, quiet);
   }
 
   private static URI target(String value) {
@@ -249,6 +291,19 @@ public record LoadgenOptions(
     }
     if (!(d > 0) || Double.isInfinite(d)) {
       throw new UsageException(name + " must be greater than 0 (got '" + value + "')");
+    }
+    return d;
+  }
+
+  private static double nonNegative(String name, String value) {
+    double d;
+    try {
+      d = Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + " must be a number (got '" + value + "')");
+    }
+    if (!(d >= 0) || Double.isInfinite(d)) {
+      throw new UsageException(name + " must be at least 0 (got '" + value + "')");
     }
     return d;
   }
