@@ -210,7 +210,7 @@ public final class Driver {
         workload.invocations().size(), workload.spanMs(), o.seed(), o.speedup(),
         o.minutes().isPresent() ? o.minutes().getAsDouble() : null,
         o.regularTrackDelayMs().isPresent() ? o.regularTrackDelayMs().getAsLong() : null,
-        o.targets().stream().map(URI::toString).toList(), o.work().label());
+        o.targets().stream().map(URI::toString).toList(), o.work().label(), o.warmupMinutes(), workload.fitting().toMap());
     Map<String, Object> summary = SummaryBuilder.build(info, records, sortedSamples, totals, wallMs);
     HtmlReport.RunData run = new HtmlReport.RunData(mode, summary, records, sortedSamples);
 
@@ -219,7 +219,7 @@ public final class Driver {
     OutputFiles.json(dir.resolve("summary.json"), summary);
     OutputFiles.text(dir.resolve("report.html"), HtmlReport.single(run));
 
-    printSummary(mode, summary, dir, totals);
+    printSummary(o, mode, summary, dir, totals);
     return run;
   }
 
@@ -263,7 +263,7 @@ public final class Driver {
     }
   }
 
-  private void printSummary(String mode, Map<String, Object> s, Path dir, ClusterView.Totals totals) {
+  private void printSummary(LoadgenOptions o, String mode, Map<String, Object> s, Path dir, ClusterView.Totals totals) {
     out.printf(Locale.ROOT,
         "[%s] work %s: %s invocations, %s failures; latency p50 %s ms, p99 %s ms; slowdown geomean %s, p99 %s;"
             + " regular share %s; instance-seconds %s, MB-seconds %s%n",
@@ -272,6 +272,22 @@ public final class Driver {
         CompareTable.format(CompareTable.value(s, "slowdownGeomean"), 2), CompareTable.format(CompareTable.value(s, "slowdownP99"), 2),
         CompareTable.format(CompareTable.value(s, "regularShare"), 4),
         CompareTable.format(CompareTable.value(s, "instanceSeconds.total"), 1), CompareTable.format(CompareTable.value(s, "mbSeconds.total"), 0));
+    out.printf(Locale.ROOT,
+        "[%s] Dirigent's metrics (after a %s-minute warm-up, %s invocations): per-function slowdown p50 %s, p80 %s, worst %s"
+            + " over %s functions; per-function scheduling latency p50 %s ms, p80 %s ms, worst %s ms%n",
+        mode, CompareTable.format(CompareTable.value(s, "dirigent.warmupMinutes"), 0),
+        CompareTable.format(CompareTable.value(s, "dirigent.invocationsAfterWarmup"), 0),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p50"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p80"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.max"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.functions"), 0),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.p50"), 1),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.p80"), 1),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.max"), 1));
+    if (Double.valueOf(0).equals(CompareTable.value(s, "dirigent.invocationsAfterWarmup"))) {
+      err.printf(Locale.ROOT, "loadgen: warning: no invocation was scheduled after the %s-minute warm-up in mode %s:"
+          + " Dirigent's per-function slowdown is undefined (--warmup-minutes)%n", Window.number(o.warmupMinutes()), mode);
+    }
     if (s.get("failuresByStatus") instanceof Map<?, ?> byStatus && !byStatus.isEmpty()) {
       out.printf(Locale.ROOT, "[%s] failures by status: %s%n", mode, byStatus);
     }
