@@ -125,6 +125,7 @@ public record LoadgenOptions(
           "\n",
           "usage: wavelink loadgen run     --trace PATH --target URL --out DIR [options]",
           "       wavelink loadgen compare --trace PATH --target URL --out DIR [options]",
+          "       wavelink loadgen make-trace --out DIR [--functions N] [--minutes M] [--seed S]   (make-trace --help)",
           "",
           "  --trace PATH              InVitro/Azure 2019 directory (invocations.csv, durations.csv, memory.csv),",
           "                            Azure 2021 CSV (app,func,end_timestamp,duration), or a synthetic spec:",
