@@ -126,6 +126,23 @@ public record Workload(String source, List<FunctionProfile> functions, List<Invo
     this(source, functions, invocations, Fitting.NONE);
   }
 
+  /**
+   * How many invocations would run at once on average if each took exactly its requested duration:
+   * the sum of the requested durations over the span (what a run needs of the cluster's sandbox
+   * threads, and of its cores with {@code --work spin}).
+   */
+  public double meanConcurrency() {
+    double span = spanMs();
+    if (span <= 0) {
+      return 0;
+    }
+    double busy = 0;
+    for (Invocation i : invocations) {
+      busy += i.runtimeMs();
+    }
+    return busy / span;
+  }
+
   /** The time of the last invocation (0 when there is none). */
   public double spanMs() {
     return invocations.isEmpty() ? 0 : invocations.get(invocations.size() - 1).atMs();

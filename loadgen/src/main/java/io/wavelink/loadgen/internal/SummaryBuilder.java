@@ -137,10 +137,10 @@ public final class SummaryBuilder {
         "p999Ms", num(Stats.percentile(scheduling, 99.9)),
         "meanMs", num(Stats.mean(scheduling))));
 
+    // invocations sent and not yet answered, as the client saw them (how many the cluster held at once;
+    // how many of those executed at once is the member's: its sandbox threads)
     s.put("concurrency", ordered(
-        "peakInFlight", peak(records.stream().map(r -> new double[] {r.startMs(), r.startMs() + r.responseMs()}).toList()),
-        "peakExecuting", peak(ok.stream().filter(r -> !Double.isNaN(r.executionMs()))
-            .map(r -> new double[] {r.startMs() + r.responseMs() - r.executionMs(), r.startMs() + r.responseMs()}).toList())));
+        "peakInFlight", peak(records.stream().map(r -> new double[] {r.startMs(), r.startMs() + r.responseMs()}).toList())));
 
     long late = records.stream().filter(r -> r.lagMs() > LATE_MS).count();
     s.put("generatorLag", ordered(
