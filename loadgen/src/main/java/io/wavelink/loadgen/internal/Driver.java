@@ -30,9 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one mode of a workload against the cluster: deploys its functions (the busy or the sleep
- * example, by {@code --work}, under {@code lg-<mode>-<hash>} names), replays it open-loop ({@link Replayer}) while polling the
- * instances every second, reads the cost at the end, deletes the functions (also on failure or
- * Ctrl-C), and writes the mode's files.
+ * example, by {@code --work}, under {@code lg-<mode>-<hash>} names), replays it open-loop ({@link
+ * Replayer}) while polling the instances every second, reads the cost at the end, deletes the
+ * functions (also on failure or Ctrl-C), and writes the mode's files.
  */
 public final class Driver {
 
@@ -275,7 +275,7 @@ public final class Driver {
     out.printf(Locale.ROOT,
         "[%s] Dirigent's metrics (after a %s-minute warm-up, %s invocations): per-function slowdown p50 %s, p80 %s, worst %s"
             + " over %s functions; per-function scheduling latency p50 %s ms, p80 %s ms, worst %s ms%n",
-        mode, CompareTable.format(CompareTable.value(s, "dirigent.warmupMinutes"), 0),
+        mode, Window.number(o.warmupMinutes()),
         CompareTable.format(CompareTable.value(s, "dirigent.invocationsAfterWarmup"), 0),
         CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p50"), 2),
         CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p80"), 2),
