@@ -66,8 +66,9 @@ public record Workload(String source, List<FunctionProfile> functions, List<Invo
         parts.add("trace time /" + number(speedup) + " (speedup)");
       }
       parts.add(functionsAtMemoryCap == 0 ? "memory as traced"
-          : String.format(Locale.ROOT, "memory capped at %d MiB per function (%d functions; %d invocations touch less than traced)",
-              maxMemoryMb, functionsAtMemoryCap, invocationsMemoryCapped));
+          : String.format(Locale.ROOT, "memory capped at %d MiB per function (%d function%s; %d invocation%s touch%s less than traced)",
+              maxMemoryMb, functionsAtMemoryCap, functionsAtMemoryCap == 1 ? "" : "s", invocationsMemoryCapped,
+              invocationsMemoryCapped == 1 ? "" : "s", invocationsMemoryCapped == 1 ? "es" : ""));
       return String.join("; ", parts);
     }
 
