@@ -72,6 +72,11 @@ public final class LoadGenerator {
   private static Workload prepare(LoadgenOptions options, PrintStream out) {
     Workload workload = Workload.load(options);
     out.println("workload: " + workload.source());
+    out.println("fitting: " + workload.fitting().statement());
+    out.printf(Locale.ROOT, "offered: %.2f invocations/s over %.1f s; the requested durations add up to %.1f calls at once on average"
+            + " (each holds a sandbox thread, and with --work spin a core)%n",
+        workload.spanMs() > 0 ? workload.invocations().size() / (workload.spanMs() / 1000) : 0, workload.spanMs() / 1000,
+        workload.meanConcurrency());
     if (workload.invocations().isEmpty()) {
       throw new LoadgenException("the workload has no invocations (check --minutes, --functions and the trace)");
     }

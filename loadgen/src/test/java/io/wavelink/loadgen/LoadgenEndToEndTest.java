@@ -92,7 +92,7 @@ class LoadgenEndToEndTest {
     JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
     for (String key : List.of("invocations", "failures", "p50Ms", "p99Ms", "slowdownGeomean", "slowdownP99", "regularShare",
         "coldStartsByTrack", "instanceSeconds", "mbSeconds", "throughput", "p90Ms", "p999Ms", "slowdownPerFunction",
-        "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag")) {
+        "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag", "dirigent", "concurrency")) {
       assertTrue(s.has(key), "summary.json has " + key);
     }
     assertEquals(expected, s.get("invocations").asInt());
@@ -118,12 +118,14 @@ class LoadgenEndToEndTest {
   void compareRunsEveryModeUnderItsOwnNames() throws Exception {
     String trace = "synthetic:burst?shape=square&base=2&peak=6&period=4&minutes=0.1&duration=20&memory=2";
     Path out = dir.resolve("compare");
-    List<String> args = List.of("compare", "--trace", trace, "--target", target, "--out", out.toString(), "--seed", "5", "--quiet");
+    List<String> args = List.of("compare", "--trace", trace, "--target", target, "--out", out.toString(), "--seed", "5",
+        "--work", "sleep", "--warmup-minutes", "0", "--quiet");
     int expected = Workload.load(LoadgenOptions.parse("compare", args.subList(1, args.size()))).invocations().size();
 
     Result r = main(args);
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("sync/dual") && r.out().contains("async/dual") && r.out().contains("p99 slowdown"), r.out());
+    assertTrue(r.out().contains("Dirigent slowdown p80") && r.out().contains("as the sleep example (work sleep)"), r.out());
 
     JsonNode compare = JSON.readTree(out.resolve("compare.json").toFile());
     List<String> names = new ArrayList<>();
@@ -132,6 +134,12 @@ class LoadgenEndToEndTest {
       assertEquals(mode, s.path("mode").asText());
       assertEquals(expected, s.path("invocations").asInt(), mode);
       assertEquals(0, s.path("failures").asInt(), mode + " " + s.path("failureExamples"));
+      assertEquals("sleep", s.path("settings").path("work").asText(), "the sleep example ran");
+      JsonNode dirigent = s.path("dirigent");
+      assertEquals(expected, dirigent.path("invocationsAfterWarmup").asInt(), mode + ": no warm-up to drop");
+      assertEquals(1, dirigent.path("perFunctionSlowdown").path("functions").asInt(), mode + " " + dirigent);
+      assertTrue(dirigent.path("perFunctionSlowdown").path("p50").asDouble() >= 1, mode + ": a sleep lasts at least its duration");
+      assertTrue(dirigent.path("perFunctionSchedulingLatencyMs").path("max").isNumber(), mode + " " + dirigent);
       assertTrue(Files.exists(out.resolve(mode).resolve("summary.json")), mode);
       assertEquals(expected + 1, Files.readAllLines(out.resolve(mode).resolve("invocations.csv")).size(), mode);
       String function = Files.readAllLines(out.resolve(mode).resolve("invocations.csv")).get(1).split(",")[0];

@@ -40,7 +40,7 @@ class MainTest {
     LoadgenOptions o = LoadgenOptions.parse("run", List.of(
         "--trace", "synthetic:burst", "--target", "http://a:8080/", "--target=http://b:8080", "--out", "o",
         "--minutes", "2.5", "--speedup", "10", "--seed", "-3", "--functions", "7", "--regular-track-delay", "1500",
-        "--mode", "sync", "--arrivals", "uniform", "--max-scale", "20", "--max-memory-mb", "256", "--quiet"));
+        "--mode", "sync", "--arrivals", "uniform", "--max-scale", "20", "--max-memory-mb", "256", "--work", "sleep", "--quiet"));
     assertEquals(List.of("http://a:8080", "http://b:8080"), o.targets().stream().map(Object::toString).toList());
     assertEquals(2.5, o.minutes().getAsDouble());
     assertEquals(10, o.speedup());
@@ -51,6 +51,7 @@ class MainTest {
     assertEquals(LoadgenOptions.Arrivals.UNIFORM, o.arrivals());
     assertEquals(20, o.maxScale());
     assertEquals(256, o.maxMemoryMb());
+    assertEquals(LoadgenOptions.Work.SLEEP, o.work());
     assertTrue(o.quiet());
 
     LoadgenOptions d = LoadgenOptions.parse("run", List.of("--trace", "t", "--target", "http://a", "--out", "o"));
@@ -58,6 +59,7 @@ class MainTest {
     assertEquals(1.0, d.speedup());
     assertEquals(LoadgenOptions.DEFAULT_SEED, d.seed());
     assertTrue(d.regularTrackDelayMs().isEmpty(), "the cluster's default unless given");
+    assertEquals(LoadgenOptions.Work.SPIN, d.work(), "today's busy function unless told");
   }
 
   @Test
@@ -70,6 +72,8 @@ class MainTest {
         .getMessage().contains("greater than 0"));
     assertTrue(assertThrows(UsageException.class, () -> LoadgenOptions.parse("compare", List.of("--trace", "t", "--target", "http://x", "--out", "o", "--mode", "dual")))
         .getMessage().contains("--mode is for run"));
+    assertTrue(assertThrows(UsageException.class, () -> LoadgenOptions.parse("run", List.of("--work", "nap")))
+        .getMessage().contains("--work must be spin or sleep"));
 
     Result r = main("run", "--trace", "t", "--target", "http://x", "--out", "o", "--colour", "red");
     assertEquals(2, r.status());

@@ -147,6 +147,97 @@ class TraceParsingTest {
     assertEquals(1.0 * 1000 / 4, Workload.load(options(f.toString(), "--speedup", "4")).invocations().get(0).atMs());
   }
 
+  // -------------------------------------------------------------- Azure 2019 layouts as published
+
+  static final String APP_MEMORY_HEADER =
+      "HashApp,HashOwner,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,AverageAllocatedMb_pct5,"
+          + "AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,"
+          + "AverageAllocatedMb_pct99,AverageAllocatedMb_pct100";
+
+  /**
+   * The layout of InVitro's sampled Azure 2019 traces: HashFunction first in invocations.csv and
+   * durations.csv, memory per application (app a has two functions, app b one).
+   */
+  Path perApplicationTrace(String memoryHeader, String memoryRows) throws IOException {
+    Path t = Files.createDirectories(dir.resolve("azure2019"));
+    Files.writeString(t.resolve("invocations.csv"), "HashFunction,HashApp,HashOwner,Trigger,1,2,3\n"
+        + "f1,a,o,http,2,0,3\nf2,a,o,queue,1,1,1\nf3,b,o,timer,0,4,0\n");
+    Files.writeString(t.resolve("durations.csv"),
+        "HashFunction,HashApp,HashOwner,Average,Count,Minimum,Maximum,percentile_Average_0,percentile_Average_1,"
+            + "percentile_Average_25,percentile_Average_50,percentile_Average_75,percentile_Average_99,percentile_Average_100\n"
+            + "f1,a,o,50,6,10,90,10,10,20,50,60,80,90\nf2,a,o,5,3,4,6,4,4,5,5,5,6,6\nf3,b,o,1000,4,900,1100,900,900,950,1000,1050,1100,1100\n");
+    Files.writeString(t.resolve("memory.csv"), memoryHeader + "\n" + memoryRows);
+    return t;
+  }
+
+  @Test
+  void azure2019MemoryPerApplicationIsSharedByTheApplicationsFunctions() throws IOException {
+    // app a: 200..400 MiB over its two functions -> 100..200 each; app b: 64..96 for its one
+    Path t = perApplicationTrace(APP_MEMORY_HEADER, "a,o,10,300,200,250,280,300,320,350,380,400\nb,o,10,80,64,70,75,80,85,90,94,96\n");
+    Workload w = Workload.load(options(t.toString()));
+    assertEquals(List.of("o/a/f1", "o/a/f2", "o/b/f3"), w.functions().stream().map(Workload.FunctionProfile::traceId).toList());
+    assertEquals(5 + 3 + 4, w.invocations().size());
+    assertEquals(List.of(2, 0, 3), List.of(box(perMinute(w, 0, 3))));
+    assertEquals(List.of(0, 4, 0), List.of(box(perMinute(w, 2, 3))));
+    for (Workload.Invocation i : w.invocations()) {
+      int mb = i.memoryMb();
+      if (i.function() < 2) {
+        assertTrue(mb >= 100 && mb <= 200, "half of app a's memory: " + i);
+      } else {
+        assertTrue(mb >= 64 && mb <= 96, "all of app b's memory: " + i);
+        assertTrue(i.runtimeMs() >= 900 && i.runtimeMs() <= 1100, i.toString());
+      }
+    }
+    // sized for the largest share: 200 + 8 -> 208; 96 + 8 -> 112
+    assertEquals(208, w.functions().get(0).memoryMb());
+    assertEquals(112, w.functions().get(2).memoryMb());
+  }
+
+  @Test
+  void perApplicationMemoryInAnyColumnOrderAndWithoutOwner() throws IOException {
+    String header = "AverageAllocatedMb_pct100,AverageAllocatedMb_pct99,AverageAllocatedMb_pct95,AverageAllocatedMb_pct75,"
+        + "AverageAllocatedMb_pct50,AverageAllocatedMb_pct25,AverageAllocatedMb_pct5,AverageAllocatedMb_pct1,HashApp,Extra";
+    Path t = perApplicationTrace(header, "400,380,350,320,300,280,250,200,a,x\n96,94,90,85,80,75,70,64,b,y\n");
+    Workload byName = Workload.load(options(t.toString()));
+    Path reference = perApplicationTrace(APP_MEMORY_HEADER, "a,o,10,300,200,250,280,300,320,350,380,400\nb,o,10,80,64,70,75,80,85,90,94,96\n");
+    assertEquals(Workload.load(options(reference.toString())).invocations(), byName.invocations());
+  }
+
+  @Test
+  void invitroPerFunctionMemoryAndDurationsInAnyColumnOrder() throws IOException {
+    Path t = Files.createDirectories(dir.resolve("shuffled"));
+    Files.writeString(t.resolve("invocations.csv"), "3,1,HashApp,2,HashFunction,Note,HashOwner\n3,2,a,0,f1,x,o\n1,1,a,1,f2,y,o\n");
+    Files.writeString(t.resolve("durations.csv"), "percentile_Average_100,HashFunction,percentile_Average_0,percentile_Average_1,"
+        + "percentile_Average_25,percentile_Average_50,percentile_Average_75,percentile_Average_99,HashApp,HashOwner\n"
+        + "90,f1,10,10,20,50,60,80,a,o\n6,f2,4,4,5,5,5,6,a,o\n");
+    Files.writeString(t.resolve("memory.csv"), "HashOwner,HashFunction,HashApp,AverageAllocatedMb_pct100,AverageAllocatedMb_pct99,"
+        + "AverageAllocatedMb_pct95,AverageAllocatedMb_pct75,AverageAllocatedMb_pct50,AverageAllocatedMb_pct25,"
+        + "AverageAllocatedMb_pct5,AverageAllocatedMb_pct1\n"
+        + "o,f1,a,120,110,105,102,100,98,95,90\no,f2,a,10,10,10,10,10,10,10,10\n");
+    // the same trace as validSmallInVitro, its columns shuffled (minutes 1, 2, 3 by name)
+    assertEquals(Workload.load(options(validSmallInVitro().toString())).invocations(), Workload.load(options(t.toString())).invocations());
+  }
+
+  @Test
+  void theMinuteColumnsOfASliceStartWhereTheSliceDoes() throws IOException {
+    Path t = smallInVitro("o,a,f1,http,2,0,3\no,a,f2,timer,1,1,1\n",
+        "o,a,f1,50,6,10,90,10,10,20,50,60,80,90\no,a,f2,5,3,4,6,4,4,5,5,5,6,6\n",
+        "o,a,f1,9,100,90,95,98,100,102,105,110,120\no,a,f2,9,10,10,10,10,10,10,10,10,10\n");
+    String sliced = Files.readString(t.resolve("invocations.csv")).replace("Trigger,1,2,3", "Trigger,601,602,603");
+    Files.writeString(t.resolve("invocations.csv"), sliced);
+    Workload w = Workload.load(options(t.toString()));
+    assertEquals(List.of(2, 0, 3), List.of(box(perMinute(w, 0, 3))), "column 601 is the trace's minute 0");
+  }
+
+  @Test
+  void theIssuesPerApplicationHeaderNoLongerStopsTheRun() throws IOException {
+    // the exact header that used to fail with "missing column 'HashFunction'"
+    Path t = perApplicationTrace(APP_MEMORY_HEADER, "a,o,10,300,200,250,280,300,320,350,380,400\nb,o,10,80,64,70,75,80,85,90,94,96\n");
+    Workload w = Workload.load(options(t.toString(), "--minutes", "1"));
+    assertEquals(List.of("o/a/f1", "o/a/f2"), w.functions().stream().map(Workload.FunctionProfile::traceId).toList(),
+        "f3 has no invocation in minute 1 and is left out");
+  }
+
   // ------------------------------------------------------------------------------- malformed
 
   static String messageOf(Runnable r) {
@@ -192,6 +283,43 @@ class TraceParsingTest {
     Files.writeString(t.resolve("memory.csv"), "HashOwner,HashApp,HashFunction,SampleCount\no,a,f1,1\n");
     String m = messageOf(() -> Workload.load(options(t.toString())));
     assertTrue(m.contains("memory.csv, line 1") && m.contains("missing column 'AverageAllocatedMb_pct1'"), m);
+  }
+
+  @Test
+  void anApplicationWithoutMemoryIsReportedAtItsFunctionsInvocationsLine() throws IOException {
+    Path t = perApplicationTrace(APP_MEMORY_HEADER, "a,o,10,300,200,250,280,300,320,350,380,400\n");
+    String m = messageOf(() -> Workload.load(options(t.toString())));
+    assertTrue(m.contains("invocations.csv, line 4") && m.contains("application o/b of function o/b/f3 has no row in memory.csv"), m);
+  }
+
+  @Test
+  void aBadPerApplicationMemoryRowNamesItsLine() throws IOException {
+    Path t = perApplicationTrace(APP_MEMORY_HEADER, "a,o,10,300,200,250,280,300,320,350,380,400\nb,o,10,80,64,70,75,lots,85,90,94,96\n");
+    String m = messageOf(() -> Workload.load(options(t.toString())));
+    assertTrue(m.contains("memory.csv, line 3") && m.contains("AverageAllocatedMb_pct50") && m.contains("'lots'"), m);
+  }
+
+  @Test
+  void minuteColumnsMustBeConsecutive() throws IOException {
+    Path t = validSmallInVitro();
+    Files.writeString(t.resolve("invocations.csv"), "HashOwner,HashApp,HashFunction,Trigger,1,2,4\no,a,f1,http,2,0,3\n");
+    TraceFormatException e = assertThrows(TraceFormatException.class, () -> Workload.load(options(t.toString())));
+    assertEquals(1, e.line());
+    assertTrue(e.getMessage().contains("invocations.csv, line 1") && e.getMessage().contains("after '2' comes '4'"), e.getMessage());
+    Files.writeString(t.resolve("invocations.csv"), "HashOwner,HashApp,HashFunction,Trigger\no,a,f1,http\n");
+    assertTrue(messageOf(() -> Workload.load(options(t.toString()))).contains("no minute columns"));
+  }
+
+  @Test
+  void aLongHeaderIsShortenedInMessages() throws IOException {
+    Path t = validSmallInVitro();
+    StringBuilder header = new StringBuilder("HashOwner,HashApp,Trigger");
+    for (int m = 1; m <= 1440; m++) {
+      header.append(',').append(m);
+    }
+    Files.writeString(t.resolve("invocations.csv"), header + "\n");
+    String m = messageOf(() -> Workload.load(options(t.toString())));
+    assertTrue(m.contains("missing column 'HashFunction'") && m.contains("... (1443 columns)]") && m.length() < 300, m);
   }
 
   @Test

@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * A trace in the Azure Functions 2021 per-invocation format: {@code app,func,end_timestamp,duration}
  * (seconds since the trace's start; the invocation began at {@code end_timestamp - duration}). A
- * function is the pair app/func; functions are numbered in order of first appearance. The trace
- * records no memory: every invocation touches {@value #MEMORY_MB} MiB.
+ * function is the pair app/func; functions are numbered in order of first appearance. The trace's
+ * clock starts at 0 (or at its earliest start, if one is earlier). The trace records no memory:
+ * every invocation touches {@value #MEMORY_MB} MiB.
  */
 public final class Azure2021Trace {
 
@@ -26,12 +27,15 @@ public final class Azure2021Trace {
     return List.of(header).containsAll(HEADER);
   }
 
-  /** The invocations of the first {@code maxFunctions} functions that begin in the first {@code minutes}. */
-  public static List<FunctionArrivals> read(Path file, int maxFunctions, double minutes) {
+  /**
+   * The functions {@code selection} chooses (by order of first appearance), their invocations that
+   * begin in {@code window}, with the rate scaled.
+   */
+  public static Shaping.Result read(Path file, Selection selection, Window window, double rateScale, long seed) {
     record Call(double atMs, double runtimeMs) {}
     Map<String, List<Call>> byFunction = new LinkedHashMap<>();
-    double endMs = minutes * 60_000;
     double earliest = 0;
+    int limit = selection.limit();
     try (Csv csv = Csv.open(file)) {
       int app = csv.requireColumn("app");
       int func = csv.requireColumn("func");
@@ -48,7 +52,7 @@ public final class Azure2021Trace {
         double durationS = row.nonNegative(duration, "duration");
         List<Call> calls = byFunction.get(id);
         if (calls == null) {
-          if (byFunction.size() >= maxFunctions) {
+          if (byFunction.size() >= limit) {
             continue;
           }
           calls = new ArrayList<>();
@@ -59,20 +63,19 @@ public final class Azure2021Trace {
         calls.add(new Call(startMs, durationS * 1000));
       }
     }
-    List<FunctionArrivals> out = new ArrayList<>();
+    List<FunctionArrivals> trace = new ArrayList<>();
     for (Map.Entry<String, List<Call>> e : byFunction.entrySet()) {
-      final double shift = -earliest;
-      List<Call> kept = e.getValue().stream().filter(c -> c.atMs() + shift < endMs).toList();
-      double[] at = new double[kept.size()];
-      double[] rt = new double[kept.size()];
-      double[] mb = new double[kept.size()];
+      List<Call> calls = e.getValue();
+      double[] at = new double[calls.size()];
+      double[] rt = new double[calls.size()];
+      double[] mb = new double[calls.size()];
       for (int i = 0; i < at.length; i++) {
-        at[i] = kept.get(i).atMs() + shift;
-        rt[i] = kept.get(i).runtimeMs();
+        at[i] = calls.get(i).atMs() - earliest;
+        rt[i] = calls.get(i).runtimeMs();
         mb[i] = MEMORY_MB;
       }
-      out.add(new FunctionArrivals(e.getKey(), at, rt, mb, MEMORY_MB));
+      trace.add(new FunctionArrivals(e.getKey(), at, rt, mb, MEMORY_MB));
     }
-    return out;
+    return Shaping.apply(trace, selection, window, rateScale, seed);
   }
 }

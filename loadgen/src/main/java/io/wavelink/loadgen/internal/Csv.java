@@ -128,9 +128,17 @@ public final class Csv implements AutoCloseable {
   public int requireColumn(String name) {
     int i = column(name);
     if (i < 0) {
-      throw new TraceFormatException(file, 1, "missing column '" + name + "' in the header " + Arrays.toString(header));
+      throw new TraceFormatException(file, 1, "missing column '" + name + "' in the header " + describe(header));
     }
     return i;
+  }
+
+  /** The header as {@code [a, b, c]}; a long one (a day of minute columns) shortened after 12 names. */
+  static String describe(String[] header) {
+    if (header.length <= 16) {
+      return Arrays.toString(header);
+    }
+    return Arrays.toString(Arrays.copyOf(header, 12)).replace("]", ", ... (" + header.length + " columns)]");
   }
 
   /** The next non-blank line, or null at the end of the file. */

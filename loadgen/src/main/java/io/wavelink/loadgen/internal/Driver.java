@@ -29,10 +29,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs one mode of a workload against the cluster: deploys its functions (the busy example under
- * {@code lg-<mode>-<hash>} names), replays it open-loop ({@link Replayer}) while polling the
- * instances every second, reads the cost at the end, deletes the functions (also on failure or
- * Ctrl-C), and writes the mode's files.
+ * Runs one mode of a workload against the cluster: deploys its functions (the busy or the sleep
+ * example, by {@code --work}, under {@code lg-<mode>-<hash>} names), replays it open-loop ({@link
+ * Replayer}) while polling the instances every second, reads the cost at the end, deletes the
+ * functions (also on failure or Ctrl-C), and writes the mode's files.
  */
 public final class Driver {
 
@@ -95,18 +95,20 @@ public final class Driver {
     }
   }
 
-  /** Classpath resource of the busy example function (examples/functions/busy.wasm). */
-  static final String BUSY = "/io/wavelink/examples/busy.wasm";
+  /** Classpath directory of the example functions (examples/functions/*.wasm). */
+  static final String EXAMPLES = "/io/wavelink/examples/";
 
-  /** The busy example function's module. */
-  static byte[] busyModule() {
-    try (java.io.InputStream in = Driver.class.getResourceAsStream(BUSY)) {
+  /** The module of the example function that does {@code work} (busy.wasm or sleep.wasm). */
+  static byte[] module(LoadgenOptions.Work work) {
+    String resource = EXAMPLES + work.example() + ".wasm";
+    try (java.io.InputStream in = Driver.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new LoadgenException("the busy example function is missing from the classpath (" + BUSY + "): rebuild loadgen");
+        throw new LoadgenException("the " + work.example() + " example function is missing from the classpath (" + resource
+            + "): rebuild loadgen");
       }
       return in.readAllBytes();
     } catch (java.io.IOException e) {
-      throw new LoadgenException("cannot read " + BUSY + ": " + e.getMessage());
+      throw new LoadgenException("cannot read " + resource + ": " + e.getMessage());
     }
   }
 
@@ -125,9 +127,9 @@ public final class Driver {
   }
 
   private void deployAll(LoadgenOptions o, Workload workload, String mode, List<String> names, URI control, Set<String> deployed) {
-    String code = Base64.getEncoder().encodeToString(busyModule());
-    out.printf(Locale.ROOT, "[%s] deploying %d functions (%s...) to %s%n", mode, names.size(),
-        names.isEmpty() ? "" : names.get(0), control);
+    String code = Base64.getEncoder().encodeToString(module(o.work()));
+    out.printf(Locale.ROOT, "[%s] deploying %d functions (%s...) as the %s example (work %s) to %s%n", mode, names.size(),
+        names.isEmpty() ? "" : names.get(0), o.work().example(), o.work().label(), control);
     ExecutorService pool = Executors.newFixedThreadPool(DEPLOY_PARALLELISM, daemon("loadgen-deploy"));
     try {
       List<Future<?>> futures = new ArrayList<>();
@@ -208,7 +210,7 @@ public final class Driver {
         workload.invocations().size(), workload.spanMs(), o.seed(), o.speedup(),
         o.minutes().isPresent() ? o.minutes().getAsDouble() : null,
         o.regularTrackDelayMs().isPresent() ? o.regularTrackDelayMs().getAsLong() : null,
-        o.targets().stream().map(URI::toString).toList());
+        o.targets().stream().map(URI::toString).toList(), o.work().label(), o.warmupMinutes(), workload.fitting().toMap());
     Map<String, Object> summary = SummaryBuilder.build(info, records, sortedSamples, totals, wallMs);
     HtmlReport.RunData run = new HtmlReport.RunData(mode, summary, records, sortedSamples);
 
@@ -217,7 +219,7 @@ public final class Driver {
     OutputFiles.json(dir.resolve("summary.json"), summary);
     OutputFiles.text(dir.resolve("report.html"), HtmlReport.single(run));
 
-    printSummary(mode, summary, dir, totals);
+    printSummary(o, mode, summary, dir, totals);
     return run;
   }
 
@@ -261,15 +263,31 @@ public final class Driver {
     }
   }
 
-  private void printSummary(String mode, Map<String, Object> s, Path dir, ClusterView.Totals totals) {
+  private void printSummary(LoadgenOptions o, String mode, Map<String, Object> s, Path dir, ClusterView.Totals totals) {
     out.printf(Locale.ROOT,
-        "[%s] %s invocations, %s failures; latency p50 %s ms, p99 %s ms; slowdown geomean %s, p99 %s;"
+        "[%s] work %s: %s invocations, %s failures; latency p50 %s ms, p99 %s ms; slowdown geomean %s, p99 %s;"
             + " regular share %s; instance-seconds %s, MB-seconds %s%n",
-        mode, s.get("invocations"), s.get("failures"),
+        mode, settings(s, "work"), s.get("invocations"), s.get("failures"),
         CompareTable.format(CompareTable.value(s, "p50Ms"), 1), CompareTable.format(CompareTable.value(s, "p99Ms"), 1),
         CompareTable.format(CompareTable.value(s, "slowdownGeomean"), 2), CompareTable.format(CompareTable.value(s, "slowdownP99"), 2),
         CompareTable.format(CompareTable.value(s, "regularShare"), 4),
         CompareTable.format(CompareTable.value(s, "instanceSeconds.total"), 1), CompareTable.format(CompareTable.value(s, "mbSeconds.total"), 0));
+    out.printf(Locale.ROOT,
+        "[%s] Dirigent's metrics (after a %s-minute warm-up, %s invocations): per-function slowdown p50 %s, p80 %s, worst %s"
+            + " over %s functions; per-function scheduling latency p50 %s ms, p80 %s ms, worst %s ms%n",
+        mode, Window.number(o.warmupMinutes()),
+        CompareTable.format(CompareTable.value(s, "dirigent.invocationsAfterWarmup"), 0),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p50"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p80"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.max"), 2),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.functions"), 0),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.p50"), 1),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.p80"), 1),
+        CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSchedulingLatencyMs.max"), 1));
+    if (Double.valueOf(0).equals(CompareTable.value(s, "dirigent.invocationsAfterWarmup"))) {
+      err.printf(Locale.ROOT, "loadgen: warning: no invocation was scheduled after the %s-minute warm-up in mode %s:"
+          + " Dirigent's per-function slowdown is undefined (--warmup-minutes)%n", Window.number(o.warmupMinutes()), mode);
+    }
     if (s.get("failuresByStatus") instanceof Map<?, ?> byStatus && !byStatus.isEmpty()) {
       out.printf(Locale.ROOT, "[%s] failures by status: %s%n", mode, byStatus);
     }
@@ -281,6 +299,10 @@ public final class Driver {
       err.println("loadgen: warning: the cluster reported no instanceSeconds/mbSeconds; cost is unknown");
     }
     out.printf(Locale.ROOT, "[%s] wrote %s%n", mode, dir);
+  }
+
+  private static Object settings(Map<String, Object> s, String key) {
+    return s.get("settings") instanceof Map<?, ?> m ? m.get(key) : null;
   }
 
   static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -47,6 +47,7 @@ public final class HtmlReport {
     StringBuilder h = head("WaveLink loadgen: " + run.mode());
     h.append("<h1>WaveLink load test, mode <code>").append(Html.escape(run.mode())).append("</code></h1>");
     h.append("<p class=\"sub\">").append(Html.escape(subtitle(s))).append("</p>");
+    fitting(h, s);
     lagWarning(h, run);
 
     h.append("<div class=\"cards\">");
@@ -60,7 +61,13 @@ public final class HtmlReport {
     card(h, "instance-seconds", CompareTable.format(CompareTable.value(s, "instanceSeconds.total"), 1), false);
     card(h, "MB-seconds", CompareTable.format(CompareTable.value(s, "mbSeconds.total"), 0), false);
     card(h, "peak instances", CompareTable.format(CompareTable.value(s, "peakInstances.total"), 0), false);
+    card(h, "per-function slowdown p50 (Dirigent)", CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p50"), 2), false);
+    card(h, "per-function slowdown p80 (Dirigent)", CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.p80"), 2), false);
+    card(h, "per-function slowdown worst (Dirigent)", CompareTable.format(CompareTable.value(s, "dirigent.perFunctionSlowdown.max"), 2), false);
     h.append("</div>");
+
+    h.append("<h2>Dirigent's metrics</h2>");
+    h.append(dirigentTable(List.of(run)));
 
     h.append("<h2>Latency</h2>");
     SvgChart latency = new SvgChart("Latency CDF (successful invocations)", "milliseconds (log scale)", "fraction of invocations").logX();
@@ -80,7 +87,9 @@ public final class HtmlReport {
     SvgChart perFunction = new SvgChart("Per-function slowdown CDF (geometric mean of response / requested duration)",
         "slowdown (log scale)", "fraction of functions (of invocations)").logX();
     double[][] pf = cdf(functionSlowdowns(run.records()));
-    perFunction.add("per-function slowdown", REGULAR, pf[0], pf[1], SvgChart.Style.STEP);
+    perFunction.add("per-function slowdown, every invocation", REGULAR, pf[0], pf[1], SvgChart.Style.STEP);
+    double[][] pd = cdf(dirigentSlowdowns(s));
+    perFunction.add("per-function slowdown after the warm-up (Dirigent)", EMERGENCY, pd[0], pd[1], SvgChart.Style.STEP);
     double[][] pi = cdf(values(run.records(), true, true));
     perFunction.add("per-invocation slowdown", ARRIVALS, pi[0], pi[1], SvgChart.Style.LINE);
     h.append(perFunction.render(1000, 360));
@@ -100,6 +109,7 @@ public final class HtmlReport {
     StringBuilder h = head("WaveLink loadgen: compare");
     h.append("<h1>WaveLink control-plane modes compared</h1>");
     h.append("<p class=\"sub\">").append(Html.escape(subtitle(runs.get(0).summary()))).append("</p>");
+    fitting(h, runs.get(0).summary());
     h.append("<p class=\"note\">The same workload, replayed once per mode against the same cluster, each under its own"
         + " function names (so each starts cold). Ratios above 1 mean dual is lower (better for latency, slowdown and cost).</p>");
     for (RunData r : runs) {
@@ -134,14 +144,18 @@ public final class HtmlReport {
     }
     h.append("</table>");
 
+    h.append("<h2>Dirigent's metrics</h2>");
+    h.append(dirigentTable(runs));
+
     h.append("<h2>Latency</h2>");
     SvgChart latency = new SvgChart("Response-time CDF by mode", "milliseconds (log scale)", "fraction of invocations").logX();
-    SvgChart slowdown = new SvgChart("Per-function slowdown CDF by mode", "slowdown (log scale)", "fraction of functions").logX();
+    SvgChart slowdown = new SvgChart("Per-function slowdown CDF by mode (Dirigent, after the warm-up)", "slowdown (log scale)",
+        "fraction of functions").logX();
     for (RunData r : runs) {
       String color = MODE_COLORS.getOrDefault(r.mode(), "#333");
       double[][] c = cdf(values(r.records(), true, false));
       latency.add(r.mode(), color, c[0], c[1], SvgChart.Style.LINE);
-      double[][] f = cdf(functionSlowdowns(r.records()));
+      double[][] f = cdf(dirigentSlowdowns(r.summary()));
       slowdown.add(r.mode(), color, f[0], f[1], SvgChart.Style.STEP);
     }
     h.append(latency.render(1000, 380));
@@ -190,9 +204,65 @@ public final class HtmlReport {
     Object workload = s.get("workload") instanceof Map<?, ?> w ? w.get("source") : "";
     Object settings = s.get("settings") instanceof Map<?, ?> st ? st : Map.of();
     Map<?, ?> st = (Map<?, ?>) settings;
-    return workload + " | seed " + st.get("seed") + " | regular-track delay "
+    return workload + " | work " + st.get("work") + " | seed " + st.get("seed") + " | regular-track delay "
         + (st.get("regularTrackDelayMs") == null ? "cluster default" : st.get("regularTrackDelayMs") + " ms")
         + " | targets " + st.get("targets") + " | started " + st.get("startedAt");
+  }
+
+  private static void fitting(StringBuilder h, Map<String, Object> s) {
+    if (s.get("workload") instanceof Map<?, ?> w && w.get("fitting") instanceof Map<?, ?> f && f.get("statement") != null) {
+      h.append("<p class=\"sub\">Fitted to the machine: ").append(Html.escape(String.valueOf(f.get("statement")))).append("</p>");
+    }
+  }
+
+  /** One row per figure, one column group (p50, p80, worst) per run. */
+  static String dirigentTable(List<RunData> runs) {
+    Map<String, Object> first = runs.get(0).summary();
+    StringBuilder t = new StringBuilder("<p class=\"note\">As Dirigent's artifact computes them: per-invocation slowdown ="
+        + " response time / requested duration; per-function slowdown = the geometric mean of a function's slowdowns, leaving"
+        + " out invocations scheduled in the first ")
+        .append(CompareTable.format(CompareTable.value(first, "dirigent.warmupMinutes"), 1))
+        .append(" trace minutes (warm-up) and slowdowns below 1; scheduling latency = response time - execution time,"
+            + " averaged per function over every successful invocation. Median (p50), 80th percentile and worst over functions.</p>");
+    t.append("<table><tr><th></th>");
+    for (RunData r : runs) {
+      for (String p : List.of("p50", "p80", "worst")) {
+        t.append("<th>").append(runs.size() > 1 ? Html.escape(r.mode()) + " " : "").append(p).append("</th>");
+      }
+    }
+    t.append("</tr>");
+    String[][] rows = {
+        {"per-function slowdown", "dirigent.perFunctionSlowdown", "2"},
+        {"per-invocation slowdown (after warm-up)", "dirigent.perInvocationSlowdown", "2"},
+        {"per-function scheduling latency (ms)", "dirigent.perFunctionSchedulingLatencyMs", "1"},
+        {"per-invocation scheduling latency (ms)", "dirigent.perInvocationSchedulingLatencyMs", "1"}};
+    for (String[] row : rows) {
+      t.append("<tr><td>").append(Html.escape(row[0])).append("</td>");
+      for (RunData r : runs) {
+        for (String p : List.of("p50", "p80", "max")) {
+          t.append("<td>").append(CompareTable.format(CompareTable.value(r.summary(), row[1] + "." + p), Integer.parseInt(row[2])))
+              .append("</td>");
+        }
+      }
+      t.append("</tr>");
+    }
+    t.append("<tr><td>functions / invocations after the warm-up / failures after it</td>");
+    for (RunData r : runs) {
+      t.append("<td colspan=\"3\">")
+          .append(CompareTable.format(CompareTable.value(r.summary(), "dirigent.perFunctionSlowdown.functions"), 0)).append(" / ")
+          .append(CompareTable.format(CompareTable.value(r.summary(), "dirigent.invocationsAfterWarmup"), 0)).append(" / ")
+          .append(CompareTable.format(CompareTable.value(r.summary(), "dirigent.failuresAfterWarmup"), 0)).append("</td>");
+    }
+    return t.append("</tr></table>").toString();
+  }
+
+  /** Each function's slowdown as Dirigent computes it, from the summary. */
+  static double[] dirigentSlowdowns(Map<String, Object> s) {
+    if (s.get("dirigent") instanceof Map<?, ?> d && d.get("perFunctionSlowdown") instanceof Map<?, ?> pf
+        && pf.get("byFunction") instanceof Map<?, ?> by) {
+      return by.values().stream().filter(v -> v instanceof Number).mapToDouble(v -> ((Number) v).doubleValue()).toArray();
+    }
+    return new double[0];
   }
 
   private static void lagWarning(StringBuilder h, RunData run) {

@@ -13,8 +13,18 @@ import java.util.TreeMap;
  *
  * <p>Latency, slowdown and scheduling-latency figures are over successful invocations; failures are
  * counted by status. {@code slowdownGeomean} and {@code slowdownP99} are over invocations; {@code
- * slowdownPerFunction} first takes each function's geometric mean (Dirigent's per-function
- * slowdown), then its distribution over functions.
+ * slowdownPerFunction} first takes each function's geometric mean, then its distribution over
+ * functions.
+ *
+ * <p>{@code dirigent} holds Dirigent's metrics as its artifact computes them ({@code
+ * artifact_evaluation/plot_azure_500.py} of eth-easl/dirigent): per-invocation slowdown = response
+ * time / requested duration; per-function slowdown = the geometric mean of a function's slowdowns,
+ * leaving out the invocations scheduled in the warm-up (its first 10 trace minutes unless told
+ * otherwise) and those with a slowdown below 1; scheduling latency = response time - execution time,
+ * averaged per function (over every invocation: the artifact drops no warm-up there). Each is given
+ * as its median, 80th percentile and worst over functions. Worked example: a function answered in
+ * 200, 100 and 400 ms for requested 100, 100 and 100 ms after the warm-up has slowdowns 2, 1 and 4,
+ * and a per-function slowdown of (2 x 1 x 4)^(1/3) = 2.
  */
 public final class SummaryBuilder {
 
@@ -29,6 +39,9 @@ public final class SummaryBuilder {
    *
    * @param minutes the --minutes limit, or null
    * @param regularTrackDelayMs the delay set in the specs, or null (cluster default)
+   * @param work what the trace function did for each duration: {@code spin} or {@code sleep}
+   * @param warmupMinutes trace minutes at the window's start that Dirigent's slowdown leaves out
+   * @param fitting how the trace was fitted ({@link io.wavelink.loadgen.Workload.Fitting#toMap()})
    */
   public record RunInfo(
       String mode,
@@ -42,7 +55,16 @@ public final class SummaryBuilder {
       double speedup,
       Double minutes,
       Long regularTrackDelayMs,
-      List<String> targets) {}
+      List<String> targets,
+      String work,
+      double warmupMinutes,
+      Map<String, Object> fitting) {
+
+    /** When the warm-up ends on the replay's clock. */
+    public double warmupEndMs() {
+      return warmupMinutes * 60_000 / speedup;
+    }
+  }
 
   private SummaryBuilder() {}
 
@@ -107,12 +129,18 @@ public final class SummaryBuilder {
     s.put("failureExamples", examples);
 
     s.put("slowdownPerFunction", perFunction(ok));
+    s.put("dirigent", dirigent(records, info.warmupMinutes(), info.warmupEndMs()));
     s.put("schedulingLatency", ordered(
         "p50Ms", num(Stats.percentile(scheduling, 50)),
         "p90Ms", num(Stats.percentile(scheduling, 90)),
         "p99Ms", num(Stats.percentile(scheduling, 99)),
         "p999Ms", num(Stats.percentile(scheduling, 99.9)),
         "meanMs", num(Stats.mean(scheduling))));
+
+    // invocations sent and not yet answered, as the client saw them (how many the cluster held at once;
+    // how many of those executed at once is the member's: its sandbox threads)
+    s.put("concurrency", ordered(
+        "peakInFlight", peak(records.stream().map(r -> new double[] {r.startMs(), r.startMs() + r.responseMs()}).toList())));
 
     long late = records.stream().filter(r -> r.lagMs() > LATE_MS).count();
     s.put("generatorLag", ordered(
@@ -135,14 +163,17 @@ public final class SummaryBuilder {
         "source", info.workload(),
         "functions", info.functions(),
         "invocations", info.invocationsPlanned(),
-        "spanS", num(info.spanMs() / 1000)));
+        "spanS", num(info.spanMs() / 1000),
+        "fitting", info.fitting()));
     List<String> targets = new ArrayList<>(info.targets());
     s.put("settings", ordered(
+        "work", info.work(),
         "runId", info.runId(),
         "startedAt", info.startedAt(),
         "seed", info.seed(),
         "speedup", info.speedup(),
         "minutes", info.minutes(),
+        "warmupMinutes", info.warmupMinutes(),
         "regularTrackDelayMs", info.regularTrackDelayMs(),
         "targets", targets));
     return s;
@@ -171,6 +202,104 @@ public final class SummaryBuilder {
         "p99", num(Stats.percentile(sorted, 99)),
         "max", num(sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]),
         "byFunction", geomeans);
+  }
+
+  /**
+   * Dirigent's metrics: per-function slowdown after the warm-up (and without slowdowns below 1),
+   * per-function mean scheduling latency, each as median, p80 and worst over functions.
+   */
+  static Map<String, Object> dirigent(List<InvocationRecord> records, double warmupMinutes, double warmupEndMs) {
+    Map<String, List<Double>> slowdowns = new TreeMap<>();
+    List<Double> perInvocation = new ArrayList<>();
+    long afterWarmup = 0;
+    long failed = 0;
+    long belowOne = 0;
+    for (InvocationRecord r : records) {
+      if (r.scheduledMs() < warmupEndMs) {
+        continue;
+      }
+      afterWarmup++;
+      if (!r.ok()) {
+        failed++;
+        continue;
+      }
+      double sd = Stats.slowdown(r.responseMs(), r.requestedMs());
+      if (sd < 1) {
+        belowOne++;
+        continue;
+      }
+      slowdowns.computeIfAbsent(r.function(), k -> new ArrayList<>()).add(sd);
+      perInvocation.add(sd);
+    }
+    Map<String, Object> byFunction = new LinkedHashMap<>();
+    double[] geomeans = new double[slowdowns.size()];
+    int i = 0;
+    for (Map.Entry<String, List<Double>> e : slowdowns.entrySet()) {
+      double g = Stats.geomean(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
+      byFunction.put(e.getKey(), num(g));
+      geomeans[i++] = g;
+    }
+
+    List<Double> latencyPerInvocation = new ArrayList<>();
+    Map<String, List<Double>> byFunctionLatency = new TreeMap<>();
+    for (InvocationRecord r : records) {
+      if (r.ok() && !Double.isNaN(r.executionMs())) {
+        double l = Math.max(0, r.responseMs() - r.executionMs());
+        latencyPerInvocation.add(l);
+        byFunctionLatency.computeIfAbsent(r.function(), k -> new ArrayList<>()).add(l);
+      }
+    }
+    double[] meanLatency = byFunctionLatency.values().stream()
+        .mapToDouble(l -> Stats.mean(l.stream().mapToDouble(Double::doubleValue).toArray())).toArray();
+
+    return ordered(
+        "warmupMinutes", warmupMinutes,
+        "invocationsAfterWarmup", afterWarmup,
+        "failuresAfterWarmup", failed,
+        "slowdownBelowOneLeftOut", belowOne,
+        "perFunctionSlowdown", overFunctions(geomeans, "byFunction", byFunction),
+        "perInvocationSlowdown", spread(perInvocation.stream().mapToDouble(Double::doubleValue).toArray()),
+        "perFunctionSchedulingLatencyMs", overFunctions(meanLatency, null, null),
+        "perInvocationSchedulingLatencyMs", spread(latencyPerInvocation.stream().mapToDouble(Double::doubleValue).toArray()));
+  }
+
+  private static Map<String, Object> overFunctions(double[] values, String detailKey, Object detail) {
+    double[] sorted = Stats.sorted(values);
+    Map<String, Object> m = ordered(
+        "functions", sorted.length,
+        "p50", num(Stats.percentile(sorted, 50)),
+        "p80", num(Stats.percentile(sorted, 80)),
+        "max", num(sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]));
+    if (detailKey != null) {
+      m.put(detailKey, detail);
+    }
+    return m;
+  }
+
+  private static Map<String, Object> spread(double[] values) {
+    double[] sorted = Stats.sorted(values);
+    return ordered(
+        "p50", num(Stats.percentile(sorted, 50)),
+        "p80", num(Stats.percentile(sorted, 80)),
+        "max", num(sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]));
+  }
+
+  /** The most intervals [start, end) open at once (an interval ending when another starts does not overlap it). */
+  static int peak(List<double[]> intervals) {
+    double[][] events = new double[intervals.size() * 2][];
+    int k = 0;
+    for (double[] iv : intervals) {
+      events[k++] = new double[] {iv[0], +1};
+      events[k++] = new double[] {iv[1], -1};
+    }
+    java.util.Arrays.sort(events, (a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
+    int open = 0;
+    int peak = 0;
+    for (double[] e : events) {
+      open += (int) e[1];
+      peak = Math.max(peak, open);
+    }
+    return peak;
   }
 
   private static Map<String, Object> kinds(boolean available, double regular, double emergency) {

@@ -29,7 +29,8 @@ import java.util.TreeSet;
  * period} seconds: {@code spike} is {@code peak} for {@code width} seconds (default period/30, at
  * least 1), {@code square} is {@code peak} for the whole second half (or {@code width}), {@code ramp}
  * rises linearly from base to peak over each period (a saw-tooth). Arrivals are a non-homogeneous
- * Poisson process (thinning). Runtimes log-normal around {@code duration} ms (sigma 0.25).
+ * Poisson process (thinning). Runtimes log-normal around {@code duration} ms ({@code sigma} 0.25 by
+ * default; 0 gives every invocation exactly {@code duration}).
  */
 public final class Synthetic {
 
@@ -54,7 +55,8 @@ public final class Synthetic {
   private static final Map<String, Double> AZURE_DEFAULTS = defaults(
       "functions", 50, "minutes", 5, "rate", 20, "skew", 1.5, "duration", 100, "maxDuration", 10_000, "memory", 32);
   private static final Map<String, Double> BURST_DEFAULTS = defaults(
-      "functions", 1, "minutes", 3, "base", 5, "peak", 200, "period", 60, "width", -1, "duration", 100, "memory", 16);
+      "functions", 1, "minutes", 3, "base", 5, "peak", 200, "period", 60, "width", -1, "duration", 100, "sigma", 0.25,
+      "memory", 16);
   private static final Set<String> SHAPES = Set.of("spike", "square", "ramp");
 
   private Synthetic() {}
@@ -111,7 +113,7 @@ public final class Synthetic {
         } catch (NumberFormatException e) {
           throw new LoadgenException("synthetic spec '" + text + "': " + name + " must be a number (got '" + value + "')");
         }
-        boolean mayBeZero = Set.of("base", "peak", "skew").contains(name);
+        boolean mayBeZero = Set.of("base", "peak", "skew", "sigma").contains(name);
         if (!Double.isFinite(v) || v < 0 || (v == 0 && !mayBeZero)) {
           throw new LoadgenException("synthetic spec '" + text + "': " + name + " must be " + (mayBeZero ? "at least 0" : "greater than 0")
               + " (got '" + value + "')");
@@ -169,7 +171,7 @@ public final class Synthetic {
     int functions = spec.functions();
     BurstShape shape = BurstShape.of(spec);
     double maxPerMs = shape.maxRate() / functions / 1000;
-    Sampler runtime = Sampler.logNormal(spec.get("duration"), 0.25, spec.get("duration") * 4);
+    Sampler runtime = Sampler.logNormal(spec.get("duration"), spec.get("sigma"), spec.get("duration") * 4);
     Sampler memory = Sampler.uniform(0.9 * spec.get("memory"), 1.1 * spec.get("memory"));
     List<FunctionArrivals> out = new ArrayList<>();
     for (int i = 0; i < Math.min(functions, maxFunctions); i++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.wavelink.loadgen.LoadgenOptions;
 import io.wavelink.loadgen.Workload;
 import io.wavelink.node.sandbox.ExampleFunctions;
 import java.util.Map;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
 class DriverTest {
 
   @Test
-  void theBusyModuleIsNodeActorsExample() {
-    assertArrayEquals(ExampleFunctions.load("busy"), Driver.busyModule());
+  void theTraceFunctionsAreNodeActorsExamples() {
+    assertArrayEquals(ExampleFunctions.load("busy"), Driver.module(LoadgenOptions.Work.SPIN));
+    assertArrayEquals(ExampleFunctions.load("sleep"), Driver.module(LoadgenOptions.Work.SLEEP));
   }
 
   @Test

@@ -44,6 +44,8 @@ class ReportTest {
     assertTrue(html.contains("Per-function slowdown CDF"));
     assertTrue(html.split("<svg", -1).length - 1 >= 3, "three charts");
     assertTrue(html.contains("<td>429</td>"), "failures table");
+    assertTrue(html.contains("Dirigent's metrics") && html.contains("per-function slowdown p80 (Dirigent)"));
+    assertTrue(html.contains("Fitted to the machine: the whole trace; all functions"), "the fitting is stated");
   }
 
   @Test
@@ -70,12 +72,18 @@ class ReportTest {
     assertTrue(table.lines().anyMatch(l -> l.startsWith("regular share")));
     assertTrue(table.lines().anyMatch(l -> l.startsWith("instance-seconds")));
     assertTrue(table.lines().anyMatch(l -> l.startsWith("p99 latency ms")));
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("Dirigent slowdown p50")));
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("Dirigent slowdown p80")));
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("Dirigent sched. ms worst")));
+    assertTrue(ratios.get("sync/dual") instanceof Map<?, ?> m && m.containsKey("dirigent.perFunctionSlowdown.p80"));
 
     String html = HtmlReport.compare(runs);
     assertSelfContained(html);
     assertTrue(html.contains("Response-time CDF by mode"));
     assertTrue(html.contains("Instances by kind, mode sync") && html.contains("Instances by kind, mode dual"));
     assertTrue(html.contains("3.00x"));
+    assertTrue(html.contains("Per-function slowdown CDF by mode (Dirigent, after the warm-up)"));
+    assertTrue(html.contains("<th>sync p80</th>") && html.contains("<th>dual worst</th>"));
   }
 
   @Test

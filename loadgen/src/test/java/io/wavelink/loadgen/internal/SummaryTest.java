@@ -2,6 +2,7 @@ package io.wavelink.loadgen.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +21,7 @@ class SummaryTest {
   static final List<String> REQUIRED_KEYS = List.of(
       "invocations", "failures", "p50Ms", "p99Ms", "slowdownGeomean", "slowdownP99", "regularShare",
       "coldStartsByTrack", "instanceSeconds", "mbSeconds", "throughput", "p90Ms", "p999Ms", "slowdownPerFunction",
-      "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag");
+      "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag", "dirigent", "concurrency");
 
   @TempDir Path dir;
 
@@ -34,7 +35,12 @@ class SummaryTest {
   }
 
   static SummaryBuilder.RunInfo info() {
-    return new SummaryBuilder.RunInfo("dual", "r1", "2025-01-01T00:00:00Z", "test", 2, 6, 10_000, 42, 2.0, null, 1500L, List.of("http://gw"));
+    return info(10, 2.0);
+  }
+
+  static SummaryBuilder.RunInfo info(double warmupMinutes, double speedup) {
+    return new SummaryBuilder.RunInfo("dual", "r1", "2025-01-01T00:00:00Z", "test", 2, 6, 10_000, 42, speedup, null, 1500L,
+        List.of("http://gw"), "sleep", warmupMinutes, io.wavelink.loadgen.Workload.Fitting.NONE.toMap());
   }
 
   static List<InvocationRecord> records() {
@@ -91,6 +97,61 @@ class SummaryTest {
   }
 
   @Test
+  void dirigentsMetricsWorkedOutByHand() {
+    // warm-up 1 trace minute at speedup 2: invocations scheduled before 30 s of replay are left out
+    List<InvocationRecord> r = new ArrayList<>();
+    r.add(ok("a", 10_000, 100, 900, 100, "regular", true));   // warm-up: left out of the slowdown
+    r.add(ok("a", 30_000, 100, 200, 100, "regular", false));  // slowdown 2
+    r.add(ok("a", 31_000, 100, 100, 95, "regular", false));   // slowdown 1
+    r.add(ok("a", 32_000, 100, 400, 100, "regular", false));  // slowdown 4 -> a: (2 x 1 x 4)^(1/3) = 2
+    r.add(ok("b", 40_000, 50, 40, 40, "regular", false));     // slowdown 0.8: below 1, left out
+    r.add(ok("b", 41_000, 50, 400, 50, "emergency", true));   // slowdown 8 -> b: 8
+    r.add(ok("c", 42_000, 10, 30, 10, "regular", false));     // slowdown 3 -> c: 3
+    r.add(failed("c", 43_000, "503"));
+    Map<String, Object> s = SummaryBuilder.build(info(1, 2.0), r, List.of(), totals(), 50_000);
+    Map<?, ?> d = (Map<?, ?>) s.get("dirigent");
+    assertEquals(1.0, d.get("warmupMinutes"));
+    assertEquals(7L, d.get("invocationsAfterWarmup"));
+    assertEquals(1L, d.get("failuresAfterWarmup"));
+    assertEquals(1L, d.get("slowdownBelowOneLeftOut"));
+    Map<?, ?> pf = (Map<?, ?>) d.get("perFunctionSlowdown");
+    assertEquals(Map.of("a", 2.0, "b", 8.0, "c", 3.0), pf.get("byFunction"));
+    assertEquals(3, pf.get("functions"));
+    // per-function slowdowns 2, 3, 8: median 3, p80 (rank ceil(2.4) = 3) 8, worst 8
+    assertEquals(3.0, pf.get("p50"));
+    assertEquals(8.0, pf.get("p80"));
+    assertEquals(8.0, pf.get("max"));
+    // scheduling latency per function over every successful invocation, warm-up included:
+    // a: 800, 100, 5, 300 -> 301.25; b: 0, 350 -> 175; c: 20 -> 20
+    Map<?, ?> sched = (Map<?, ?>) d.get("perFunctionSchedulingLatencyMs");
+    assertEquals(175.0, sched.get("p50"));
+    assertEquals(301.25, sched.get("p80"));
+    assertEquals(301.25, sched.get("max"));
+    assertEquals(800.0, ((Map<?, ?>) d.get("perInvocationSchedulingLatencyMs")).get("max"));
+    // the existing per-function figure keeps every invocation
+    assertEquals(3, ((Map<?, ?>) ((Map<?, ?>) s.get("slowdownPerFunction")).get("byFunction")).size());
+
+    Map<String, Object> allWarmup = SummaryBuilder.build(info(10, 1.0), r, List.of(), totals(), 50_000);
+    Map<?, ?> none = (Map<?, ?>) allWarmup.get("dirigent");
+    assertEquals(0L, none.get("invocationsAfterWarmup"));
+    assertNull(((Map<?, ?>) none.get("perFunctionSlowdown")).get("p50"), "undefined, not 0");
+  }
+
+  @Test
+  void concurrencyPeaks() {
+    List<InvocationRecord> r = new ArrayList<>();
+    // sent at 0, 10, 20 ms, answered after 100 ms each: 3 in flight at once; a fourth sent at 110 meets only two
+    for (int i = 0; i < 3; i++) {
+      r.add(new InvocationRecord("a", i * 10, i * 10, 50, 8, 100, 50, "regular", "false", "200", "i", "http://gw", ""));
+    }
+    r.add(new InvocationRecord("a", 110, 110, 50, 8, 100, 50, "regular", "false", "200", "i", "http://gw", ""));
+    Map<?, ?> c = (Map<?, ?>) SummaryBuilder.build(info(), r, List.of(), totals(), 300).get("concurrency");
+    assertEquals(3, c.get("peakInFlight"));
+    assertEquals(0, SummaryBuilder.peak(List.of()));
+    assertEquals(1, SummaryBuilder.peak(List.of(new double[] {0, 10}, new double[] {10, 20})), "back to back is not overlap");
+  }
+
+  @Test
   void summaryJsonHasEveryKeyAndNoNaN() throws Exception {
     Map<String, Object> s = SummaryBuilder.build(info(), records(), List.of(), totals(), 8_000);
     OutputFiles.json(dir.resolve("summary.json"), s);
@@ -99,6 +160,9 @@ class SummaryTest {
       assertTrue(json.has(key), "summary.json has " + key);
     }
     assertEquals(1500, json.path("settings").path("regularTrackDelayMs").asLong());
+    assertEquals("sleep", json.path("settings").path("work").asText());
+    assertEquals(10.0, json.path("settings").path("warmupMinutes").asDouble());
+    assertTrue(json.path("workload").path("fitting").path("statement").asText().contains("arrival rate as traced"));
 
     // nothing succeeded and no cost reported: nulls, still valid JSON with every key
     Map<String, Object> empty = SummaryBuilder.build(info(), List.of(failed("a", 0, "503")), List.of(), ClusterView.Totals.NONE, 0);
