@@ -22,6 +22,9 @@ public final class ClusterView {
    * @param costAvailable whether it reported {@code stats.instanceSeconds}
    * @param peakRegularMax the largest per-function peak of regular instances
    * @param peakRegularSum per-function peaks summed (an upper bound of the cluster-wide peak)
+   * @param regularTouchedMbSeconds MB-seconds weighted by the memory instances' calls touched,
+   *     beside {@code regularMbSeconds}, weighted by what they reserved
+   * @param regularEvictions idle instances given back to make room for other functions
    */
   public record Totals(
       int functionsSeen,
@@ -39,9 +42,13 @@ public final class ClusterView {
       long regularInvocations,
       long emergencyInvocations,
       long emergencySpawns,
-      long rejected) {
+      long rejected,
+      double regularTouchedMbSeconds,
+      double emergencyTouchedMbSeconds,
+      long regularEvictions,
+      long emergencyEvictions) {
 
-    public static final Totals NONE = new Totals(0, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Totals NONE = new Totals(0, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   public static InstanceSample sample(double tMs, JsonNode listing, Set<String> names) {
@@ -70,6 +77,8 @@ public final class ClusterView {
     long[] inv = new long[2];
     long spawns = 0;
     long rejected = 0;
+    double[] touched = new double[2];
+    long[] evicted = new long[2];
     for (JsonNode f : functions(listing, names)) {
       seen++;
       JsonNode stats = f.path("stats");
@@ -85,12 +94,14 @@ public final class ClusterView {
         peakSum[k] += peak;
         cold[k] += stats.path("coldStarts").path(kinds[k]).asLong(0);
         inv[k] += stats.path("invocations").path(kinds[k]).asLong(0);
+        touched[k] += stats.path("touchedMbSeconds").path(kinds[k]).asDouble(0);
+        evicted[k] += stats.path("evictions").path(kinds[k]).asLong(0);
       }
       spawns += stats.path("emergencySpawns").asLong(0);
       rejected += stats.path("rejected").asLong(0);
     }
     return new Totals(seen, cost, is[0], is[1], mbs[0], mbs[1], peakMax[0], peakMax[1], peakSum[0], peakSum[1],
-        cold[0], cold[1], inv[0], inv[1], spawns, rejected);
+        cold[0], cold[1], inv[0], inv[1], spawns, rejected, touched[0], touched[1], evicted[0], evicted[1]);
   }
 
   private static List<JsonNode> functions(JsonNode listing, Set<String> names) {

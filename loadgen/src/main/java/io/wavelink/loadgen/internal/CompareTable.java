@@ -35,7 +35,10 @@ public final class CompareTable {
       new Metric("p99 latency ms", "p99Ms", 1),
       new Metric("instance-seconds", "instanceSeconds.total", 1),
       new Metric("MB-seconds", "mbSeconds.total", 0),
+      new Metric("MB-seconds touched", "touchedMbSeconds.total", 0),
       new Metric("regular share", "regularShare", 4),
+      new Metric("regular MB share", "regularMbShare", 4),
+      new Metric("evictions", "evictions.total", 0),
       new Metric("peak instances", "peakInstances.total", 0),
       new Metric("failures", "failures", 0));
 

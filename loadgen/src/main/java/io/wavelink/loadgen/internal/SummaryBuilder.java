@@ -104,6 +104,15 @@ public final class SummaryBuilder {
         "emergency", ok.stream().filter(r -> r.coldStart().equals("true") && r.instanceKind().equals("emergency")).count()));
     s.put("instanceSeconds", kinds(totals.costAvailable(), totals.regularInstanceSeconds(), totals.emergencyInstanceSeconds()));
     s.put("mbSeconds", kinds(totals.costAvailable(), totals.regularMbSeconds(), totals.emergencyMbSeconds()));
+    // the share of the cluster's memory-time that went to regular instances (PulseNet: predictable
+    // traffic consumes over 98% of resources), and what instances touched beside what they reserved
+    double mbTotal = totals.regularMbSeconds() + totals.emergencyMbSeconds();
+    s.put("regularMbShare", !totals.costAvailable() || mbTotal == 0 ? null : num(totals.regularMbSeconds() / mbTotal));
+    s.put("touchedMbSeconds",
+        kinds(totals.costAvailable(), totals.regularTouchedMbSeconds(), totals.emergencyTouchedMbSeconds()));
+    s.put("evictions", ordered(
+        "regular", totals.regularEvictions(), "emergency", totals.emergencyEvictions(),
+        "total", totals.regularEvictions() + totals.emergencyEvictions()));
 
     int peakRegular = Math.max(totals.peakRegularMax(), samples.stream().mapToInt(InstanceSample::regular).max().orElse(0));
     int peakEmergency = Math.max(totals.peakEmergencyMax(), samples.stream().mapToInt(InstanceSample::emergency).max().orElse(0));

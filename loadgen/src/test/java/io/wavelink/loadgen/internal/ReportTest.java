@@ -19,7 +19,7 @@ class ReportTest {
             r.responseMs() * factor, r.executionMs(), r.instanceKind(), r.coldStart(), r.status(), r.instance(), r.target(), r.error()))
         .toList();
     List<InstanceSample> samples = List.of(new InstanceSample(0, 0, 1, 1, 0), new InstanceSample(1000, 2, 1, 1, 0), new InstanceSample(2000, 2, 0, 0, 0));
-    ClusterView.Totals totals = new ClusterView.Totals(2, true, 10 * factor, 1, 100, 10, 2, 1, 2, 1, 1, 1, 3, 1, 1, 0);
+    ClusterView.Totals totals = new ClusterView.Totals(2, true, 10 * factor, 1, 100, 10, 2, 1, 2, 1, 1, 1, 3, 1, 1, 0, 30, 2, 1, 0);
     Map<String, Object> summary = SummaryBuilder.build(SummaryTest.info(), records, samples, totals, 6000);
     summary.put("mode", mode);
     return new HtmlReport.RunData(mode, summary, records, samples);

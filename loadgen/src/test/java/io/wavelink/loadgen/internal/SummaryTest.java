@@ -21,7 +21,8 @@ class SummaryTest {
   static final List<String> REQUIRED_KEYS = List.of(
       "invocations", "failures", "p50Ms", "p99Ms", "slowdownGeomean", "slowdownP99", "regularShare",
       "coldStartsByTrack", "instanceSeconds", "mbSeconds", "throughput", "p90Ms", "p999Ms", "slowdownPerFunction",
-      "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag", "dirigent", "concurrency");
+      "schedulingLatency", "failuresByStatus", "peakInstances", "generatorLag", "dirigent", "concurrency",
+      "regularMbShare", "touchedMbSeconds", "evictions");
 
   @TempDir Path dir;
 
@@ -56,7 +57,7 @@ class SummaryTest {
   }
 
   static ClusterView.Totals totals() {
-    return new ClusterView.Totals(2, true, 10.5, 1.5, 1000, 64, 2, 1, 3, 1, 2, 1, 3, 1, 1, 1);
+    return new ClusterView.Totals(2, true, 10.5, 1.5, 1000, 64, 2, 1, 3, 1, 2, 1, 3, 1, 1, 1, 250, 16, 4, 2);
   }
 
   @Test
@@ -78,6 +79,9 @@ class SummaryTest {
     assertEquals(Map.of("regular", 1L, "emergency", 1L), s.get("coldStartsByTrack"));
     assertEquals(Map.of("regular", 10.5, "emergency", 1.5, "total", 12.0), s.get("instanceSeconds"));
     assertEquals(Map.of("regular", 1000.0, "emergency", 64.0, "total", 1064.0), s.get("mbSeconds"));
+    assertEquals(Math.round(1000.0 / 1064 * 10_000) / 10_000.0, (Double) s.get("regularMbShare"), 1e-3);
+    assertEquals(Map.of("regular", 250.0, "emergency", 16.0, "total", 266.0), s.get("touchedMbSeconds"));
+    assertEquals(Map.of("regular", 4L, "emergency", 2L, "total", 6L), s.get("evictions"));
     // sampled peak 4 at once beats the per-function peaks (2 regular, 1 emergency)
     assertEquals(Map.of("regular", 3, "emergency", 1, "total", 4), s.get("peakInstances"));
     Map<?, ?> perFunction = (Map<?, ?>) s.get("slowdownPerFunction");
