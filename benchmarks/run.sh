@@ -2,11 +2,14 @@
 # WaveLink's benchmarks, each bounded in time; results under benchmarks/results/<UTC time>/ (see
 # docs/benchmarks.md). Run them one at a time on an otherwise idle machine: every figure is CPU-bound.
 #
-#   benchmarks/run.sh [all | decisions | coldstarts | warm]...      (default: all; bin/wavelink benchmarks ...)
+#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention]...  (default: all; bin/wavelink benchmarks ...)
 #
 #   decisions   JMH: Autoscaler.record/decide, Placement over 10/100/1000 nodes (ns/op)   ~5 min
 #   coldstarts  emergency cold starts per second and their latency, one in-process member  ~8 min
 #   warm        wrk against the gateway (warm echo) and a raw Pekko HTTP server, alternated ~3 min
+#   contention  (not in all) loadgen compare of sync, async and dual on many functions sharing one
+#               node's memory (benchmarks/workloads/contention, 24 functions, 4 minutes), a fresh
+#               bin/wavelink start per run, the regular-track delays alternated  ~14 min per run
 #
 # Environment (defaults in brackets):
 #   RUNS [3]              repetitions of each cold-start configuration and of each wrk run
@@ -23,6 +26,9 @@
 #                         CPUs are at most this % busy; the busy level seen is logged in load.log
 #   OTHERS_MAX [10]       a run during which other processes used more than this % of the machine is
 #                         disturbed: it is moved to disturbed/ and repeated, up to RETRIES [2] times
+#   CONTENTION_CAPACITY_MB [3584]  the node's capacity in the contention runs (a third of the peak
+#                         the workload reserves when memory is not short)
+#   CONTENTION_DELAYS ["1500 0"]   regular-track delays (ms), alternated, RUNS rounds of each
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -299,13 +305,48 @@ warm() {
   curl -s "http://127.0.0.1:$gw_port/v1/functions/echo" >"$OUT/warm/function-after.json" 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- contention (loadgen compare)
+contention() {
+  mkdir -p "$OUT/contention"
+  local r delay port cport run pid attempt
+  for ((r = 1; r <= RUNS; r++)); do
+    for delay in ${CONTENTION_DELAYS:-1500 0}; do
+      run="delay-$delay-run-$r"
+      for ((attempt = 0; ; attempt++)); do
+        port=$(free_port); cport=$(free_port)
+        await_quiet "contention $run"
+        log "contention: $run: a fresh member with ${CONTENTION_CAPACITY_MB:-3584} MB on :$port ..."
+        rm -rf "$OUT/contention/$run.data"
+        WAVELINK_DATA_DIR="$OUT/contention/$run.data" WAVELINK_HTTP_PORT="$port" WAVELINK_CLUSTER_PORT="$cport" \
+          WAVELINK_CASSANDRA_PORT="$(free_port)" WAVELINK_CASSANDRA_STORAGE_PORT="$(free_port)" \
+          WAVELINK_CASSANDRA_JMX_PORT="$(free_port)" WAVELINK_NODE_CAPACITY_MB="${CONTENTION_CAPACITY_MB:-3584}" \
+          "$ROOT/bin/wavelink" start >"$OUT/contention/$run.member.log" 2>&1 &
+        pid=$!
+        PIDS+=($pid)
+        wait_line "$OUT/contention/$run.member.log" "WaveLink ready" 300 "$pid"
+        measure_start
+        step "$ROOT/bin/wavelink" loadgen compare --trace "$ROOT/benchmarks/workloads/contention" --speedup 10 \
+          --target "http://127.0.0.1:$port" --out "$OUT/contention/$run.out" --regular-track-delay "$delay" --quiet \
+          >"$OUT/contention/$run.log" 2>&1 || log "ERROR: see $OUT/contention/$run.log"
+        measure_end "$OUT/contention/$run.others" "contention $run"
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rm -rf "$OUT/contention/$run.data"
+        tail -n 22 "$OUT/contention/$run.log" | tee -a "$OUT/run.log"
+        repeat_disturbed "$OUT/contention" "$run" "$attempt" || break
+      done
+    done
+  done
+  java -cp "$CP" io.wavelink.benchmarks.ContentionSummary "$OUT/contention" | tee "$OUT/contention/summary.md"
+}
+
 # ---------------------------------------------------------------- main
 what=("$@")
 ((${#what[@]} == 0)) && what=(all)
 for w in "${what[@]}"; do
   case "$w" in
-    all | decisions | coldstarts | warm) ;;
-    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm]..." >&2; exit 2 ;;
+    all | decisions | coldstarts | warm | contention) ;;
+    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention]..." >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
@@ -320,6 +361,7 @@ for w in "${what[@]}"; do
     decisions) decisions ;;
     coldstarts) coldstarts ;;
     warm) warm ;;
+    contention) contention ;;
   esac
 done
 java -cp "$CP" io.wavelink.benchmarks.Summary "$OUT" >/dev/null

@@ -14,6 +14,7 @@ import java.util.List;
  *   <li>{@code echo}: copies stdin to stdout;
  *   <li>{@code busy}: reads {@code "<ms> [mb]"}, touches mb MiB of memory, spins ms milliseconds on
  *       the monotonic clock, writes {@code "ok <ms>"};
+ *   <li>{@code sleep}: as busy, but waits the ms in WASI {@code poll_oneoff} without using a core;
  *   <li>{@code trap}: writes to stderr, then traps ({@code unreachable});
  *   <li>{@code fail}: writes to stderr, then {@code proc_exit(3)};
  *   <li>{@code loop}: loops forever;
@@ -24,7 +25,7 @@ import java.util.List;
 public final class ExampleFunctions {
 
   /** Names of all example functions. */
-  public static final List<String> NAMES = List.of("echo", "busy", "trap", "fail", "loop", "env");
+  public static final List<String> NAMES = List.of("echo", "busy", "sleep", "trap", "fail", "loop", "env");
 
   private static final String DIRECTORY = "/io/wavelink/examples/";
 
