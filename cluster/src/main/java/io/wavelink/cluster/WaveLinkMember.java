@@ -7,6 +7,7 @@ import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionSettings;
 import io.wavelink.gateway.GatewaySettings;
 import io.wavelink.gateway.HttpApi;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.NodeEntity;
 import io.wavelink.node.NodeSettings;
@@ -90,7 +91,14 @@ public final class WaveLinkMember implements AutoCloseable {
     system.systemActorOf(directory.behavior(member.directoryRefresh(), member.forgetDownAfter()), "node-directory", org.apache.pekko.actor.typed.Props.empty());
 
     // every member initialises the shard regions: members without the control role get proxies
-    NodeEntity.init(sharding, MemberSettings.CONTROL);
+    // anti-entropy: each node checks its placements with their functions
+    NodeEntity.init(
+        sharding,
+        MemberSettings.CONTROL,
+        (function, instanceId, nodeId, replyTo) ->
+            sharding.entityRefFor(FunctionEntity.TYPE_KEY, function)
+                .tell(new FunctionEntity.CheckPlacement(instanceId, nodeId, replyTo)),
+        config.getDuration("wavelink.node.placement-check-every"));
     FunctionCatalog.init(sharding, MemberSettings.CONTROL);
     FunctionEntity.init(
         system,
@@ -103,9 +111,15 @@ public final class WaveLinkMember implements AutoCloseable {
         new WasmSandboxRuntime(nodeSettings.maxOutputBytes(), 64 * 1024, (long) nodeSettings.capacityMb() << 20);
     ExecutorService sandboxPool = Executors.newFixedThreadPool(nodeSettings.sandboxThreads(), daemonThreads("wavelink-sandbox"));
     ExecutorService preparePool = Executors.newFixedThreadPool(nodeSettings.prepareThreads(), daemonThreads("wavelink-prepare"));
+    // large invocation payloads travel apart, on Artery's large-message lane (/system/blobs)
+    Blobs blobs =
+        new Blobs(
+                (int) config.getBytes("wavelink.blobs.inline-limit").longValue(),
+                config.getDuration("wavelink.blobs.fetch-timeout"))
+            .start(system);
     if (member.has(MemberSettings.WORKER)) {
       system.systemActorOf(
-          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding),
+          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding, blobs),
           Wavelet.actorName(nodeSettings.nodeId()),
           org.apache.pekko.actor.typed.Props.empty());
     }
@@ -124,7 +138,8 @@ public final class WaveLinkMember implements AutoCloseable {
               gateway,
               () -> ready(system, journal),
               journal::check,
-              WaveLinkMember::scrape);
+              WaveLinkMember::scrape,
+              blobs);
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())

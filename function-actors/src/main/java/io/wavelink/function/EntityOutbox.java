@@ -89,6 +89,12 @@ final class EntityOutbox implements Outbox {
   }
 
   @Override
+  public void readJournal() {
+    context.ask(FunctionStore.State.class, store, storeTimeout, FunctionStore.Get::new,
+        (state, error) -> new FunctionEntity.JournalRead(state));
+  }
+
+  @Override
   public void placeAfter(String instanceId, long delayMs) {
     timers.startSingleTimer("place-" + instanceId, new FunctionEntity.PlaceNow(instanceId), Duration.ofMillis(delayMs));
   }

@@ -13,6 +13,7 @@ import io.wavelink.function.internal.InvocationQueue;
 import io.wavelink.function.internal.NodeCheck;
 import io.wavelink.function.internal.Outbox;
 import io.wavelink.function.internal.RegularTrack;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
@@ -81,6 +82,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   public static void init(ActorSystem<?> system, ClusterSharding sharding, Deps deps, String role) {
     sharding.init(
         Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), deps, ctx.getShard()))
+            .withStopMessage(Stop.INSTANCE)
             .withRole(role)
             .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }
@@ -96,11 +98,24 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   public record Get(ActorRef<FunctionStatus> replyTo) implements Command {}
 
-  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo) implements Command {}
+  /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
+  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
+
+    public Invoke(byte[] input, ActorRef<InvocationReply> replyTo) {
+      this(input, replyTo, null);
+    }
+  }
 
   public enum Wake implements Command {
     INSTANCE
   }
+
+  /**
+   * Anti-entropy, from a NodeEntity: does this function still want {@code instanceId} on {@code
+   * nodeId}? Answered {@link NodeEntity.PlacementChecked}; the node releases what is not wanted.
+   */
+  public record CheckPlacement(String instanceId, String nodeId, ActorRef<NodeEntity.Command> replyTo)
+      implements Command {}
 
   public sealed interface DeployReply {}
 
@@ -131,6 +146,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   record RegularRemoved(String instanceId, boolean ok)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** The journal's state, read again: for anti-entropy, or to confirm a deploy or delete that timed out. */
+  record JournalRead(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
+
   record PlaceNow(String instanceId) implements Command, NoSerializationVerificationNeeded {}
 
   private record FromWavelet(Wavelet.InstanceEvent event) implements Command, NoSerializationVerificationNeeded {}
@@ -150,6 +168,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     INSTANCE
   }
 
+  /** A name that is not deployed and owns nothing leaves once no message has come for a moment. */
+  private enum PassivateIfUnused implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
+  /** From the shard, after this entity asked to passivate: stop once no deploy or delete awaits its answer. */
+  private enum Stop implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
   // ---------------------------------------------------------------- state
 
   private final String name;
@@ -160,6 +188,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final StashBuffer<Command> stash;
   private final ActorRef<FunctionStore.Command> store;
   private final FunctionMetrics metrics;
+  private final Outbox outbox;
 
   /** null while the function is not deployed */
   private Definition def;
@@ -174,6 +203,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Autoscaler.State scaling;
   private boolean panic;
+  /** last time it had an instance, a call or a queued invocation (for idle passivation) */
+  private long lastActiveMs;
+  private boolean passivating;
+  /** when the last message from outside came (for the passivation of names that are not deployed) */
+  private long lastMessageMs;
+  /** deploys and deletes waiting for the journal or the catalog: the entity must stay for their answers */
+  private int deploysInProgress;
   /** when this incarnation of the entity started (it starts again on another member when its shard moves) */
   private final long startedAtMs;
 
@@ -209,10 +245,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.stash = stash;
     this.metrics = new FunctionMetrics(name);
     this.store = context.spawn(FunctionStore.create(name), "store");
-    Outbox out =
+    this.outbox =
         new EntityOutbox(
             context, store, timers, deps, settings.storeTimeout(),
             context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new));
+    Outbox out = outbox;
     SplittableRandom random = new SplittableRandom();
     this.dispatcher =
         new Dispatcher(pool, new InvocationQueue(settings.queueCapacity(), settings.queueMaxBytes()), counters, metrics, out);
@@ -226,6 +263,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.regular =
         new RegularTrack(pool, cost, out, Placement.byName(settings.placement()), random, settings.admissionWait().toMillis());
     this.startedAtMs = now();
+    this.lastActiveMs = startedAtMs;
+    this.lastMessageMs = startedAtMs;
     this.scaling = Autoscaler.State.initial(startedAtMs);
   }
 
@@ -250,6 +289,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           }
           restore(loaded.state());
           timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+          // a probe of an unknown name keeps nothing: checked once messages have stopped coming
+          timers.startSingleTimer(PassivateIfUnused.INSTANCE, UNUSED_GRACE);
           loadingInvokes.forEach(stash::stash);
           loadingInvokes.clear();
           return stash.unstashAll(this);
@@ -312,6 +353,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(Delete.class, this::onDelete)
         .onMessage(StoreDeleted.class, this::onStoreDeleted)
         .onMessage(Get.class, this::onGet)
+        .onMessage(CheckPlacement.class, check -> {
+          touched();
+          Instance inst = pool.get(check.instanceId());
+          boolean wanted = inst != null && (inst.nodeId().isEmpty() || inst.nodeId().equals(check.nodeId()));
+          check.replyTo().tell(new NodeEntity.PlacementChecked(check.instanceId(), wanted));
+          if (!wanted) {
+            passivateIfGone(); // a probe from a node must not keep an unknown name alive
+          }
+          return this;
+        })
         .onMessage(RegularPersisted.class, p -> {
           regular.persisted(def, p.instanceId(), p.nodeId(), p.ok());
           return this;
@@ -331,21 +382,39 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
         .onMessage(CatalogAcked.class, this::onCatalogAcked)
         .onMessageEquals(Ignored.INSTANCE, () -> this)
+        .onMessageEquals(PassivateIfUnused.INSTANCE, () -> {
+          passivateIfGone();
+          return this;
+        })
+        .onMessageEquals(Stop.INSTANCE, () -> {
+          if (deploysInProgress > 0) {
+            timers.startSingleTimer(Stop.INSTANCE, Duration.ofMillis(100)); // answers first
+            return this;
+          }
+          return Behaviors.stopped();
+        })
         .onMessageEquals(Wake.INSTANCE, () -> this)
         .onMessage(Loaded.class, l -> this)
+        .onMessage(JournalRead.class, this::onJournalRead)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
+          emergency.releaseAll(); // regular instances stay: they are in the journal, and come back with the entity
+          return this;
+        })
         .build();
   }
 
   // ---------------------------------------------------------------- invocation path
 
   private Behavior<Command> onInvoke(Invoke invoke) {
+    touched();
     if (def == null) {
       counters.reject();
       invoke.replyTo()
           .tell(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " is not deployed"));
       return this;
     }
-    if (dispatcher.accept(name, invoke.input(), invoke.replyTo(), def.spec().timeoutMs()) == Dispatcher.Accepted.QUEUED) {
+    if (dispatcher.accept(name, invoke.input(), invoke.inputRef(), invoke.replyTo(), def.spec().timeoutMs())
+        == Dispatcher.Accepted.QUEUED) {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, Duration.ofMillis(50));
       onShortage();
     }
@@ -382,8 +451,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return Math.max(1, Math.min(max, dispatcher.queue().oldestRemainingMs(System.nanoTime(), max)));
   }
 
+  /**
+   * What invocations need from the regular track: instances are wanted for real (not ahead of
+   * demand) while invocations wait, and while emergency instances serve this function (a burst):
+   * regular instances replace them, so they may have idle instances of other functions asked back.
+   */
   private RegularTrack.Demand demand() {
-    return new RegularTrack.Demand(!dispatcher.queue().isEmpty(), admissionWaitMs());
+    return new RegularTrack.Demand(!dispatcher.queue().isEmpty() || pool.emergencyCount() > 0, admissionWaitMs());
   }
 
   private Behavior<Command> onSweep() {
@@ -576,10 +650,52 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     updateGauges();
   }
 
-  /** A deleted function whose instances are all gone leaves its shard (and the remembered set). */
+  /**
+   * A function that is not deployed (deleted, or a name never deployed) and owns nothing leaves its
+   * shard and the remembered set: unknown names cost nothing lasting.
+   */
   private void passivateIfGone() {
-    if (def == null && pool.isEmpty() && dispatcher.queue().isEmpty() && shard != null) {
+    if (def == null && pool.isEmpty() && dispatcher.queue().isEmpty() && deploysInProgress == 0) {
+      if (now() - lastMessageMs >= UNUSED_GRACE.toMillis()) {
+        passivate();
+      } else {
+        timers.startSingleTimer(PassivateIfUnused.INSTANCE, UNUSED_GRACE); // a message just came: later
+      }
+    }
+  }
+
+  /**
+   * How long a name that is not deployed stays after its last message: a deploy right after a probe
+   * finds its entity, and a passivation never races a message on its way.
+   */
+  private static final Duration UNUSED_GRACE = Duration.ofSeconds(1);
+
+  /** A message from outside (the gateway, a node, the catalog) came now. */
+  private void touched() {
+    lastMessageMs = now();
+  }
+
+  private void passivate() {
+    if (shard != null && !passivating) {
+      passivating = true;
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+  }
+
+  /**
+   * A deployed function with no instance, nothing queued, no minScale and no journal write pending,
+   * idle for {@code passivate-after}, leaves memory too; its next message brings it back from the
+   * journal (its counters start again; the member's metrics keep counting).
+   */
+  private void passivateIfIdle(long nowMs) {
+    boolean idle =
+        pool.isEmpty() && dispatcher.queue().isEmpty() && def.spec().minScale() == 0 && regular.desired() == 0
+            && !regular.unsettled();
+    if (!idle) {
+      lastActiveMs = nowMs;
+    } else if (nowMs - lastActiveMs >= settings.passivateAfter().toMillis()) {
+      getContext().getLog().debug("Function {} idle for {}: passivating", name, settings.passivateAfter());
+      passivate();
     }
   }
 
@@ -602,6 +718,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (inst.regular()) {
       finishDraining(inst);
     } else {
+      if (inst.wavelet() != null) {
+        inst.wavelet().tell(new Wavelet.StopInstance(inst.id())); // if its node comes back; else its lease lapses
+      }
       forget(inst);
       updateGauges();
     }
@@ -626,13 +745,22 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         RegularTrack.tickTarget(
             decision.desired(), pool.inFlight(), dispatcher.queue().size(), def.concurrency(), def.spec().maxScale());
     checkNodes(now);
-    regular.retryRemovals(); // journal writes that failed earlier
+    int unanswered = dispatcher.giveUpUnanswered(settings.callGrace().toNanos(), name);
+    if (unanswered > 0) {
+      getContext().getLog().warn("{} calls of {} were never answered by their instances: given up", unanswered, name);
+      drain(null);
+    }
+    emergency.renewLeases();
+    if (regular.reconcileDue(now, settings.reconcileEvery().toMillis())) {
+      outbox.readJournal(); // anti-entropy: the answer comes back as JournalRead
+    }
     scaleRegular(target);
     regular.placeUnplaced(def, demand());
     emergency.toRetire(dispatcher.queue().isEmpty(), now).forEach(this::retire);
     if (def.dual() && emergency.due(dispatcher.queue(), System.nanoTime())) {
       emergency.spawn(def, dispatcher.queue(), admissionWaitMs());
     }
+    passivateIfIdle(now);
     return this;
   }
 
@@ -668,11 +796,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   // ---------------------------------------------------------------- deploy, delete, get
 
   private Behavior<Command> onDeploy(Deploy deploy) {
+    touched();
     if (!deploy.spec().name().equals(name)) {
       deploy.replyTo()
           .tell(new DeployRejected(DeployRejected.Reason.INVALID, "spec name does not match " + name));
       return this;
     }
+    deploysInProgress++;
     getContext()
         .ask(
             FunctionStore.DeployResult.class,
@@ -685,12 +815,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private Behavior<Command> onStoreDeployed(StoreDeployed msg) {
     ActorRef<DeployReply> replyTo = msg.deploy().replyTo();
+    if (!(msg.result() instanceof FunctionStore.Deployed)) {
+      deploysInProgress--; // answered now; a deployed one is answered once the catalog confirms
+    }
     if (msg.error() != null) {
       replyTo.tell(
           new DeployRejected(
               DeployRejected.Reason.UNAVAILABLE,
               "the journal did not confirm the deploy within " + settings.storeTimeout().toMillis()
-                  + " ms; it may still be applied"));
+                  + " ms; it may still be applied: GET the function to see its version"));
+      outbox.readJournal(); // whatever the journal holds is what this function becomes
       return this;
     }
     if (msg.result() instanceof FunctionStore.DeployConflict conflict) {
@@ -698,15 +832,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return this;
     }
     FunctionStore.Deployed deployed = (FunctionStore.Deployed) msg.result();
-    def = definition(msg.deploy().spec(), deployed.version());
-    // instances of the previous version drain; new ones come with the new spec
-    int previous = pool.regularCount();
-    pool.snapshot().forEach(this::retire);
-    scaleRegular(Math.max(def.spec().minScale(), Math.min(previous, def.spec().maxScale())));
-    drain(null);
-    if (!dispatcher.queue().isEmpty()) {
-      onShortage();
-    }
+    adopt(msg.deploy().spec(), deployed.version());
     Deployed reply = new Deployed(deployed.version(), deployed.created());
     getContext()
         .ask(
@@ -718,8 +844,48 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return this;
   }
 
+  /** A new version: instances of the previous one drain, new ones come with the new spec. */
+  private void adopt(FunctionSpec spec, long version) {
+    def = definition(spec, version);
+    int previous = pool.regularCount();
+    pool.snapshot().forEach(this::retire);
+    scaleRegular(Math.max(def.spec().minScale(), Math.min(previous, def.spec().maxScale())));
+    drain(null);
+    if (!dispatcher.queue().isEmpty()) {
+      onShortage();
+    }
+  }
+
+  /**
+   * The journal's state, read again. A deploy or delete whose write was not confirmed in time is
+   * settled by what the journal holds (the function takes the journal's version, or is gone); then
+   * the regular instances are reconciled with the journal's desired ones (anti-entropy).
+   */
+  private Behavior<Command> onJournalRead(JournalRead read) {
+    FunctionStore.State state = read.state();
+    if (state == null) {
+      return this; // not answering: the next tick asks again (the track stays unsettled)
+    }
+    if (state.exists() && (def == null || def.version() != state.version())) {
+      getContext().getLog().info("Function {}: the journal holds version {}; taking it", name, state.version());
+      adopt(state.spec().get(), state.version());
+      FunctionCatalog.ref(deps.sharding()).tell(new FunctionCatalog.Register(name, getContext().getSystem().ignoreRef()));
+    } else if (!state.exists() && def != null) {
+      getContext().getLog().info("Function {}: the journal holds it deleted; deleting it here too", name);
+      deleted();
+    }
+    java.util.Map<String, String> journaled = new java.util.HashMap<>();
+    state.regular().values().forEach(r -> journaled.put(r.instanceId(), r.nodeId()));
+    int removed = regular.reconcile(journaled);
+    if (removed > 0) {
+      getContext().getLog().info("Function {}: {} regular instances the journal still kept are removed from it", name, removed);
+    }
+    return this;
+  }
+
   /** The deploy is answered once the catalog lists the function too. */
   private Behavior<Command> onCatalogAcked(CatalogAcked acked) {
+    deploysInProgress--;
     if (!acked.ok()) {
       getContext().getLog().warn("Catalog did not confirm function {}; it is deployed but may be missing from listings until redeployed", name);
     }
@@ -728,6 +894,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private Behavior<Command> onDelete(Delete delete) {
+    touched();
+    deploysInProgress++;
     getContext()
         .ask(
             FunctionStore.DeleteResult.class,
@@ -739,26 +907,34 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private Behavior<Command> onStoreDeleted(StoreDeleted msg) {
+    deploysInProgress--;
     if (msg.error() != null) {
       msg.delete().replyTo().tell(new DeleteReply(false, true, "the journal did not confirm the delete; retry"));
+      outbox.readJournal(); // whatever the journal holds is what this function becomes
       return this;
     }
     if (!msg.result().found()) {
       msg.delete().replyTo().tell(new DeleteReply(false, false, "function " + name + " is not deployed"));
       return this;
     }
+    deleted();
+    msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
+    passivateIfGone();
+    return this;
+  }
+
+  /** The function is deleted: its instances stop, its waiting invocations are answered 404. */
+  private void deleted() {
     def = null;
     pool.snapshot().forEach(this::retire);
     dispatcher.refuseAll(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " was deleted"));
     timers.cancel(Sweep.INSTANCE);
     FunctionCatalog.ref(deps.sharding())
         .tell(new FunctionCatalog.Unregister(name, getContext().getSystem().ignoreRef()));
-    msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
-    passivateIfGone();
-    return this;
   }
 
   private Behavior<Command> onGet(Get get) {
+    touched();
     String member = getContext().getSystem().address().toString();
     long uptimeMs = now() - startedAtMs;
     if (def == null) {

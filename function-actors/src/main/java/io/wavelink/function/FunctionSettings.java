@@ -21,6 +21,12 @@ import java.time.Duration;
  *     asked again by the same function for this long
  * @param storeTimeout how long a deploy or delete waits for the journal before 503
  * @param startTimeout an instance that has not reported ready by then is given up and replaced
+ * @param callGrace a call still unanswered this long after its deadline is given up (its answer or
+ *     its end was lost): its slot is free again
+ * @param reconcileEvery how often a function compares its regular instances with its journal's
+ *     desired ones (anti-entropy; at once after a journal write that was not confirmed)
+ * @param passivateAfter a deployed function with no instance, nothing queued and no minScale leaves
+ *     memory after this long idle, and comes back from the journal on its next message
  * @param admissionWait the most a request for an instance that callers wait for may wait at a node
  *     for room to be made (idle instances of other functions asked back)
  * @param placement placement policy name
@@ -38,6 +44,9 @@ public record FunctionSettings(
     Duration emergencyFullNodeBackoff,
     Duration storeTimeout,
     Duration startTimeout,
+    Duration callGrace,
+    Duration passivateAfter,
+    Duration reconcileEvery,
     Duration admissionWait,
     String placement,
     Autoscaler.Settings autoscaling) {
@@ -62,6 +71,9 @@ public record FunctionSettings(
         c.getDuration("emergency.full-node-backoff"),
         c.getDuration("store-timeout"),
         c.getDuration("start-timeout"),
+        c.getDuration("call-grace"),
+        c.getDuration("passivate-after"),
+        c.getDuration("reconcile-every"),
         c.getDuration("admission-wait"),
         c.getString("placement"),
         Autoscaler.Settings.create(c.getConfig("autoscaling")));

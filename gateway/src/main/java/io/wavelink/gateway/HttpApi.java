@@ -10,6 +10,7 @@ import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.gateway.internal.LostCallRetries;
 import io.wavelink.gateway.internal.PendingInvocations;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.sandbox.InvalidModuleException;
@@ -79,6 +80,7 @@ public final class HttpApi extends AllDirectives {
   private final Supplier<String> metrics;
   private final Executor executor;
   private final PendingInvocations pending;
+  private final Blobs blobs;
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -86,6 +88,7 @@ public final class HttpApi extends AllDirectives {
    * @param readiness answers whether this member may take traffic (member Up, journal reachable)
    * @param journalReachable answers whether the journal answers now; deploys need it
    * @param metrics the current Prometheus scrape text
+   * @param blobs this member's {@link Blobs}: large inputs and outputs travel apart
    */
   public HttpApi(
       ActorSystem<?> system,
@@ -95,8 +98,10 @@ public final class HttpApi extends AllDirectives {
       GatewaySettings settings,
       Supplier<CompletionStage<Boolean>> readiness,
       Supplier<CompletionStage<Boolean>> journalReachable,
-      Supplier<String> metrics) {
+      Supplier<String> metrics,
+      Blobs blobs) {
     this.system = system;
+    this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
     this.runtime = runtime;
@@ -107,8 +112,8 @@ public final class HttpApi extends AllDirectives {
     this.executor = system.executionContext();
     this.pending =
         new PendingInvocations(
-            (function, input, timeout) ->
-                function(function).ask(r -> new FunctionEntity.Invoke(input, r), timeout),
+            (function, input, inputRef, timeout) ->
+                function(function).ask(r -> new FunctionEntity.Invoke(input, r, inputRef), timeout),
             settings.invokeTimeout(),
             executor);
     system.systemActorOf(
@@ -412,19 +417,39 @@ public final class HttpApi extends AllDirectives {
                 Unmarshaller.entityToByteArray(),
                 input -> {
                   long started = System.nanoTime();
-                  return onSuccess(pending.invoke(name, input), r -> invoked(name, r, started));
+                  // a large input travels apart, fetched by the Wavelet that runs the call
+                  Blobs.Ref inputRef = blobs.large(input) ? blobs.put(input, settings.invokeTimeout()) : null;
+                  CompletionStage<InvocationReply> answered =
+                      pending.invoke(name, inputRef == null ? input : new byte[0], inputRef)
+                          .thenComposeAsync(this::withOutput, executor)
+                          .whenComplete((r, e) -> {
+                            if (inputRef != null) {
+                              blobs.remove(inputRef);
+                            }
+                          });
+                  return onSuccess(answered, r -> invoked(name, r, started));
                 }));
+  }
+
+  /** The reply with its output inline: a large output is fetched from the Wavelet that holds it. */
+  private CompletionStage<InvocationReply> withOutput(InvocationReply reply) {
+    if (reply.outputRef() == null) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    return blobs.get(reply.outputRef(), true).thenApply(reply::withOutput);
   }
 
   private Route invoked(String name, InvocationReply r, long startedNanos) {
     String kind = r.kind() == null ? "none" : r.kind().label();
+    // calls of names that are not deployed share one series: probes of random names make none
+    String function = r.status() == InvocationReply.Status.NOT_FOUND ? "_not_deployed" : name;
     Kamon.counter("wavelink.invocations")
-        .withTag("function", name)
+        .withTag("function", function)
         .withTag("kind", kind)
         .withTag("status", r.status().name().toLowerCase(Locale.ROOT))
         .increment();
     Kamon.histogram("wavelink.invocation-latency", MeasurementUnit.time().nanoseconds())
-        .withTag("function", name)
+        .withTag("function", function)
         .record(System.nanoTime() - startedNanos);
     List<HttpHeader> headers = new ArrayList<>();
     if (!r.instanceId().isEmpty()) {

@@ -13,6 +13,8 @@ package io.wavelink.node;
  * @param durationMicros time spent executing inside the sandbox
  * @param message a human-readable explanation for every status but OK
  * @param stderrTail the tail of the function's stderr (its log), possibly empty
+ * @param outputRef where a large output is ({@link Blobs}), {@code output} then empty; null when the
+ *     output is inline
  */
 public record InvocationReply(
     Status status,
@@ -22,7 +24,31 @@ public record InvocationReply(
     boolean coldStart,
     long durationMicros,
     String message,
-    String stderrTail) {
+    String stderrTail,
+    Blobs.Ref outputRef) {
+
+  /** A reply with its output inline. */
+  public InvocationReply(
+      Status status,
+      byte[] output,
+      String instanceId,
+      InstanceKind kind,
+      boolean coldStart,
+      long durationMicros,
+      String message,
+      String stderrTail) {
+    this(status, output, instanceId, kind, coldStart, durationMicros, message, stderrTail, null);
+  }
+
+  /** The same reply with its output held apart, at {@code ref}. */
+  public InvocationReply withOutputApart(Blobs.Ref ref) {
+    return new InvocationReply(status, EMPTY, instanceId, kind, coldStart, durationMicros, message, stderrTail, ref);
+  }
+
+  /** The same reply with its output inline again. */
+  public InvocationReply withOutput(byte[] bytes) {
+    return new InvocationReply(status, bytes, instanceId, kind, coldStart, durationMicros, message, stderrTail, null);
+  }
 
   /** Outcome of an invocation; the gateway maps each to an HTTP status. */
   public enum Status {

@@ -32,6 +32,11 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *       gets {@link Wavelet.InstanceFailed} with {@code refused = true}. Idempotent per instance id.
  *   <li>{@link Release}: persists {@link InstanceReleased} and stops the instance on the Wavelet.
  *   <li>{@link GetState}: the persisted state plus liveness, for {@code GET /v1/nodes}.
+ *   <li>Anti-entropy: every {@code placement-check-every}, each placement's function is asked
+ *       whether it still wants that instance on this node ({@link PlacementOwners}); one answered
+ *       {@link PlacementChecked} {@code wanted = false} (its function let it go, and a release was
+ *       lost) is released. So NodeEntity placements and FunctionStore intents agree after any
+ *       fault, and no capacity leaks.
  * </ul>
  *
  * Emergency instances never pass through here.
@@ -43,8 +48,15 @@ public final class NodeEntity
       EntityTypeKey.create(Command.class, "Node");
 
   /** Starts the shard region, or a proxy on members without {@code role}. */
-  public static void init(ClusterSharding sharding, String role) {
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId())).withRole(role));
+  public static void init(ClusterSharding sharding, String role, PlacementOwners owners, Duration checkEvery) {
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), owners, checkEvery)).withRole(role));
+  }
+
+  /** Asks a placement's function whether it still wants it; wired in by the cluster module. */
+  @FunctionalInterface
+  public interface PlacementOwners {
+    /** The function's entity answers {@link PlacementChecked} to {@code replyTo}. */
+    void check(String function, String instanceId, String nodeId, ActorRef<Command> replyTo);
   }
 
   // ---------------------------------------------------------------- protocol
@@ -59,6 +71,13 @@ public final class NodeEntity
   public record Release(String instanceId) implements Command {}
 
   public record GetState(ActorRef<NodeView> replyTo) implements Command {}
+
+  /** A function's answer to the anti-entropy check of one of its placements on this node. */
+  public record PlacementChecked(String instanceId, boolean wanted) implements Command {}
+
+  private enum CheckPlacements implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {
+    INSTANCE
+  }
 
   /** What the journal holds of a node. */
   public sealed interface Event {}
@@ -115,17 +134,33 @@ public final class NodeEntity
   private Instant lastSeen;
 
   public static Behavior<Command> create(String nodeId) {
-    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> new NodeEntity(ctx, nodeId));
+    return create(nodeId, (function, instanceId, node, replyTo) -> {}, Duration.ZERO);
+  }
+
+  /** @param checkEvery how often placements are checked with their functions (zero: never) */
+  public static Behavior<Command> create(String nodeId, PlacementOwners owners, Duration checkEvery) {
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(
+        ctx ->
+            org.apache.pekko.actor.typed.javadsl.Behaviors.withTimers(
+                timers -> {
+                  if (!checkEvery.isZero()) {
+                    timers.startTimerWithFixedDelay(CheckPlacements.INSTANCE, checkEvery);
+                  }
+                  return new NodeEntity(ctx, nodeId, owners);
+                }));
   }
 
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+  private final PlacementOwners owners;
 
-  private NodeEntity(org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context, String nodeId) {
+  private NodeEntity(
+      org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context, String nodeId, PlacementOwners owners) {
     super(
         PersistenceId.of(TYPE_KEY.name(), nodeId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.nodeId = nodeId;
     this.context = context;
+    this.owners = owners;
   }
 
   /** The Wavelet is watched: when its member goes, the node has no live Wavelet until it registers again. */
@@ -161,6 +196,11 @@ public final class NodeEntity
         .onCommand(Place.class, this::onPlace)
         .onCommand(Release.class, this::onRelease)
         .onCommand(GetState.class, this::onGetState)
+        .onCommand(CheckPlacements.class, (state, check) -> {
+          state.placements().values().forEach(p -> owners.check(p.function(), p.instanceId(), nodeId, context.getSelf()));
+          return Effect().none();
+        })
+        .onCommand(PlacementChecked.class, this::onPlacementChecked)
         .build();
   }
 
@@ -216,6 +256,15 @@ public final class NodeEntity
                 wavelet.tell(new Wavelet.StopInstance(release.instanceId()));
               }
             });
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onPlacementChecked(
+      State state, PlacementChecked checked) {
+    if (checked.wanted() || !state.placements().containsKey(checked.instanceId())) {
+      return Effect().none();
+    }
+    context.getLog().info("Node {}: instance {} is no longer wanted by its function: released", nodeId, checked.instanceId());
+    return onRelease(state, new Release(checked.instanceId()));
   }
 
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onGetState(

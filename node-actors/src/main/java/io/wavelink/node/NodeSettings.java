@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  *     been started on the node by then (its owner's journal writes failed, or the owner died)
  * @param reclaimTimeout an owner asked to give an idle instance back that has not answered by then
  *     is passed over, and an instance its owner kept is not asked back again for this long
+ * @param emergencyLease an emergency instance whose owner has not renewed its lease for this long is
+ *     stopped (its owner moved, stopped, or lost it): nothing is left behind holding memory
  */
 public record NodeSettings(
     String nodeId,
@@ -37,9 +39,10 @@ public record NodeSettings(
     Duration drainQuietPeriod,
     Duration drainTimeout,
     Duration reservationTtl,
-    Duration reclaimTimeout) {
+    Duration reclaimTimeout,
+    Duration emergencyLease) {
 
-  /** Settings with the default reservation TTL (30 s) and reclaim timeout (2 s). */
+  /** Settings with the default reservation TTL (30 s), reclaim timeout (2 s) and lease (10 s). */
   public NodeSettings(
       String nodeId,
       int capacityMb,
@@ -50,7 +53,7 @@ public record NodeSettings(
       Duration drainQuietPeriod,
       Duration drainTimeout) {
     this(nodeId, capacityMb, sandboxThreads, prepareThreads, maxOutputBytes, registerInterval,
-        drainQuietPeriod, drainTimeout, Duration.ofSeconds(30), Duration.ofSeconds(2));
+        drainQuietPeriod, drainTimeout, Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(10));
   }
 
   private static final Logger log = LoggerFactory.getLogger(NodeSettings.class);
@@ -93,7 +96,8 @@ public record NodeSettings(
         c.getDuration("drain.quiet-period"),
         c.getDuration("drain.timeout"),
         c.getDuration("admission.reservation-ttl"),
-        c.getDuration("admission.reclaim-timeout"));
+        c.getDuration("admission.reclaim-timeout"),
+        c.getDuration("admission.emergency-lease"));
   }
 
   /**

@@ -61,6 +61,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *       drops its reservation, or withdraws its waiting request).
  *   <li>{@link ReclaimDeclined} from an owner that keeps an instance asked back (it took a call in
  *       the meantime, or the function is at its minScale): it is not asked again for a while.
+ *   <li>{@link RenewLeases} from an owner, every autoscaler tick, for its emergency instances here:
+ *       an emergency instance whose lease lapses ({@code emergency-lease}) is stopped, so that an
+ *       owner that moved, stopped or lost track of it leaves nothing holding the node's memory.
  *   <li>{@link Reconcile}, from its NodeEntity when the Wavelet registers: regular instances the node
  *       no longer has assigned are stopped.
  * </ul>
@@ -156,8 +159,15 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   public record ReclaimDeclined(String instanceId) implements Command {}
 
   /**
+   * The owner still wants these emergency instances: their leases run {@code emergency-lease} from
+   * now. An emergency instance whose lease lapses is stopped.
+   */
+  public record RenewLeases(List<String> instanceIds) implements Command {}
+
+  /**
    * Runs one invocation on an instance. {@code invocationId} is the owner's id for the call, echoed
-   * in {@link InvocationFinished} so that the owner knows which of an instance's calls ended.
+   * in {@link InvocationFinished} so that the owner knows which of an instance's calls ended. A large
+   * input travels apart ({@code inputRef}, {@code input} then empty): the Wavelet fetches it first.
    */
   public record Invoke(
       String instanceId,
@@ -166,8 +176,22 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       long timeoutMs,
       boolean coldStart,
       ActorRef<InvocationReply> replyTo,
-      ActorRef<InstanceEvent> owner)
-      implements Command {}
+      ActorRef<InstanceEvent> owner,
+      Blobs.Ref inputRef)
+      implements Command {
+
+    /** An invocation with its input inline. */
+    public Invoke(
+        String instanceId,
+        long invocationId,
+        byte[] input,
+        long timeoutMs,
+        boolean coldStart,
+        ActorRef<InvocationReply> replyTo,
+        ActorRef<InstanceEvent> owner) {
+      this(instanceId, invocationId, input, timeoutMs, coldStart, replyTo, owner, null);
+    }
+  }
 
   public record GetStatus(ActorRef<NodeStatus> replyTo) implements Command {}
 
@@ -307,6 +331,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     long declinedUntilNanos;
     /** the most linear memory one of its calls held */
     long peakMemoryBytes;
+    /** emergency instances: stopped when this passes without a renewal from the owner */
+    long leaseUntilNanos = Long.MAX_VALUE;
 
     Sandbox(String instanceId, String function, InstanceKind kind, int reservedMb, ActorRef<InstanceEvent> owner, long nowNanos) {
       this.instanceId = instanceId;
@@ -335,6 +361,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private final SandboxRuntime runtime;
   private final ExecutorService sandboxPool;
   private final ClusterSharding sharding;
+  /** large inputs and outputs travel apart; null in tests that drive the Wavelet alone */
+  private final Blobs blobs;
+  /** this actor, for threads other than its own */
+  private final ActorRef<Command> me;
   private final ModuleCache modules;
   private final Map<String, Sandbox> sandboxes = new HashMap<>();
   /** sandboxes per prepared module, so that a module is evicted when its last one stops */
@@ -357,11 +387,22 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       ExecutorService sandboxPool,
       ExecutorService preparePool,
       ClusterSharding sharding) {
+    return create(settings, runtime, sandboxPool, preparePool, sharding, null);
+  }
+
+  /** @param blobs this member's {@link Blobs}, for inputs and outputs that travel apart */
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SandboxRuntime runtime,
+      ExecutorService sandboxPool,
+      ExecutorService preparePool,
+      ClusterSharding sharding,
+      Blobs blobs) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
-                    new Wavelet(ctx, timers, settings, runtime, sandboxPool, preparePool, sharding)));
+                    new Wavelet(ctx, timers, settings, runtime, sandboxPool, preparePool, sharding, blobs)));
   }
 
   private Wavelet(
@@ -371,8 +412,11 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       SandboxRuntime runtime,
       ExecutorService sandboxPool,
       ExecutorService preparePool,
-      ClusterSharding sharding) {
+      ClusterSharding sharding,
+      Blobs blobs) {
     super(context);
+    this.blobs = blobs;
+    this.me = context.getSelf();
     this.settings = settings;
     this.runtime = runtime;
     this.sandboxPool = sandboxPool;
@@ -412,6 +456,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         .onMessage(Finished.class, this::onFinished)
         .onMessage(StopInstance.class, this::onStop)
         .onMessage(ReclaimDeclined.class, this::onReclaimDeclined)
+        .onMessage(RenewLeases.class, this::onRenewLeases)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessageEquals(RegisterTick.INSTANCE, this::onRegisterTick)
@@ -491,6 +536,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   private void admitted(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long nowNanos) {
     Sandbox sandbox = new Sandbox(request.instanceId(), request.function(), request.kind(), request.mb(), owner, nowNanos);
+    if (request.kind() == InstanceKind.EMERGENCY) {
+      sandbox.leaseUntilNanos = nowNanos + settings.emergencyLease().toNanos();
+    }
     sandboxes.put(sandbox.instanceId, sandbox);
     allocatedMb += sandbox.reservedMb;
     if (command instanceof StartInstance start) {
@@ -598,6 +646,13 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         getContext().getLog().info("Reservation of {} for {} lapsed unused", s.instanceId, s.function);
         remove(s);
         changed = true;
+      } else if (now >= s.leaseUntilNanos && !s.stopping) {
+        getContext().getLog().info("Lease of emergency instance {} of {} lapsed: stopping it", s.instanceId, s.function);
+        s.stopping = true;
+        if (s.inFlight == 0 || !s.ready()) {
+          remove(s);
+          changed = true;
+        }
       } else if (s.reclaimingSinceNanos >= 0 && now - s.reclaimingSinceNanos >= settings.reclaimTimeout().toNanos()) {
         s.reclaimingSinceNanos = -1; // its owner did not answer: another candidate may be asked
         s.declinedUntilNanos = now + settings.reclaimTimeout().toNanos();
@@ -606,6 +661,17 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     }
     if (changed) {
       reconsiderWaiting();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRenewLeases(RenewLeases renew) {
+    long until = System.nanoTime() + settings.emergencyLease().toNanos();
+    for (String id : renew.instanceIds()) {
+      Sandbox s = sandboxes.get(id);
+      if (s != null && s.kind == InstanceKind.EMERGENCY) {
+        s.leaseUntilNanos = until;
+      }
     }
     return this;
   }
@@ -684,10 +750,32 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     inFlight++;
     PreparedModule module = sandbox.module;
     StartInstance spec = sandbox.spec;
-    ActorRef<Command> self = getContext().getSelf();
+    if (invoke.inputRef() == null) {
+      run(module, spec, invoke, invoke.input(), System.nanoTime());
+    } else if (blobs == null) {
+      ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+          "node " + settings.nodeId() + " cannot fetch an input that travels apart"), 0);
+    } else {
+      // a large input travels apart: fetched first, off this actor; its time counts in the call's
+      long arrived = System.nanoTime();
+      blobs.get(invoke.inputRef(), false)
+          .whenComplete((input, error) -> {
+            if (error != null) {
+              ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+                  "the input of the call could not be fetched from the gateway: " + rootMessage(error)), 0);
+            } else {
+              run(module, spec, invoke, input, arrived);
+            }
+          });
+    }
+    return this;
+  }
+
+  /** Runs the call on a sandbox thread; its deadline counts from {@code arrivedNanos}. */
+  private void run(PreparedModule module, StartInstance spec, Invoke invoke, byte[] input, long arrivedNanos) {
+    long leftMs = Math.max(1, invoke.timeoutMs() - (System.nanoTime() - arrivedNanos) / 1_000_000);
     Invocation invocation =
-        new Invocation(
-            spec.function(), invoke.input(), spec.env(), spec.memoryMb(), Duration.ofMillis(invoke.timeoutMs()));
+        new Invocation(spec.function(), input, spec.env(), spec.memoryMb(), Duration.ofMillis(leftMs));
     sandboxPool.execute(
         () -> {
           InvocationReply reply;
@@ -708,12 +796,22 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                     "sandbox failure: " + rootMessage(e),
                     "");
           }
-          invoke.replyTo().tell(reply);
-          invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
-          self.tell(new Finished(spec.instanceId(), peak));
+          if (blobs != null && blobs.large(reply.output())) {
+            reply = reply.withOutputApart(blobs.put(reply.output(), OUTPUT_TTL)); // the gateway fetches it
+          }
+          ended(spec, invoke, reply, peak);
         });
-    return this;
   }
+
+  /** The call's answer goes to its caller, its end to the owner and to this Wavelet; any thread. */
+  private void ended(StartInstance spec, Invoke invoke, InvocationReply reply, long peak) {
+    invoke.replyTo().tell(reply);
+    invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
+    me.tell(new Finished(spec.instanceId(), peak)); // not getContext(): any thread
+  }
+
+  /** How long a large output waits for its gateway to fetch it. */
+  private static final Duration OUTPUT_TTL = Duration.ofMinutes(2);
 
   private static InvocationReply toReply(
       InvocationResult result, StartInstance spec, boolean coldStart) {

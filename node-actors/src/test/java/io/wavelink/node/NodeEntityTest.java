@@ -111,6 +111,21 @@ class NodeEntityTest {
   }
 
   @Test
+  void aPlacementItsFunctionNoLongerWantsIsReleased() {
+    register(1024);
+    node.runCommand(new NodeEntity.Place(start("f-r-1", 128)));
+    node.runCommand(new NodeEntity.Place(start("f-r-2", 128)));
+    wavelet.expectMessageClass(Wavelet.StartInstance.class);
+    wavelet.expectMessageClass(Wavelet.StartInstance.class);
+    assertTrue(node.runCommand(new NodeEntity.PlacementChecked("f-r-1", true)).hasNoEvents());
+    var released = node.runCommand(new NodeEntity.PlacementChecked("f-r-2", false));
+    assertEquals(new NodeEntity.InstanceReleased("f-r-2"), released.event(), "a release that was lost on its way");
+    assertEquals("f-r-2", wavelet.expectMessageClass(Wavelet.StopInstance.class).instanceId());
+    assertEquals(Set.of("f-r-1"), released.state().placements().keySet());
+    assertTrue(node.runCommand(new NodeEntity.PlacementChecked("f-r-2", false)).hasNoEvents());
+  }
+
+  @Test
   void placementsAreRecoveredAndTheWaveletMustRegisterAgain() {
     register(1024);
     node.runCommand(new NodeEntity.Place(start("f-r-1", 128)));

@@ -8,6 +8,7 @@ import io.wavelink.node.sandbox.ExampleFunctions;
 import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -53,9 +54,13 @@ class WaveletTest {
   }
 
   private static ActorRef<Wavelet.Command> wavelet(String node, int capacityMb, Duration reservationTtl) {
+    return wavelet(node, capacityMb, reservationTtl, Duration.ofSeconds(10));
+  }
+
+  private static ActorRef<Wavelet.Command> wavelet(String node, int capacityMb, Duration reservationTtl, Duration lease) {
     NodeSettings settings =
         new NodeSettings(node, capacityMb, 4, 1, 6 * 1024 * 1024, Duration.ofSeconds(5), Duration.ofMillis(100),
-            Duration.ofSeconds(5), reservationTtl, Duration.ofSeconds(2));
+            Duration.ofSeconds(5), reservationTtl, Duration.ofSeconds(2), lease);
     return testKit.spawn(Wavelet.create(settings, runtime, sandboxPool, preparePool, null), Wavelet.actorName(node));
   }
 
@@ -142,6 +147,25 @@ class WaveletTest {
       assertEquals(128, allocated(w), "the unused reservation lapsed");
       return null;
     });
+  }
+
+  @Test
+  void anEmergencyInstanceWhoseLeaseIsNotRenewedStopsAndARenewedOneStays() {
+    ActorRef<Wavelet.Command> w = wavelet("n11", 1024, Duration.ofSeconds(30), Duration.ofMillis(800));
+    TestProbe<Wavelet.InstanceEvent> owner = testKit.createTestProbe();
+    w.tell(startWaiting("kept", "f", InstanceKind.EMERGENCY, 64, owner.getRef(), 0));
+    w.tell(startWaiting("orphan", "g", InstanceKind.EMERGENCY, 64, owner.getRef(), 0));
+    owner.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    owner.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(10));
+    TestProbe<Wavelet.NodeStatus> status = testKit.createTestProbe();
+    // the owner of "kept" renews its lease (as a FunctionEntity does every tick); nobody renews "orphan"
+    status.awaitAssert(Duration.ofSeconds(10), () -> {
+      w.tell(new Wavelet.RenewLeases(List.of("kept")));
+      w.tell(new Wavelet.GetStatus(status.getRef()));
+      assertEquals(List.of("kept"), status.receiveMessage().instances().stream().map(Wavelet.InstanceInfo::instanceId).toList());
+      return null;
+    });
+    assertEquals(64, allocated(w), "the orphan's memory is free again");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.wavelink.function.internal;
 
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.Wavelet;
 import java.util.List;
@@ -48,8 +49,15 @@ public final class Dispatcher {
 
   /** A new invocation; {@code timeoutMs} counts from now, queueing included. */
   public Accepted accept(String function, byte[] input, ActorRef<InvocationReply> caller, long timeoutMs) {
+    return accept(function, input, null, caller, timeoutMs);
+  }
+
+  /** A new invocation whose large input may be held apart ({@code inputRef}). */
+  public Accepted accept(
+      String function, byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long timeoutMs) {
     long nowNanos = System.nanoTime();
-    InvocationQueue.Waiting w = new InvocationQueue.Waiting(input, caller, nowNanos, nowNanos + timeoutMs * 1_000_000L);
+    InvocationQueue.Waiting w =
+        new InvocationQueue.Waiting(input, inputRef, caller, nowNanos, nowNanos + timeoutMs * 1_000_000L);
     Instance free = pool.freeSlot();
     if (free != null && queue.isEmpty()) {
       dispatch(free, w, false);
@@ -94,7 +102,8 @@ public final class Dispatcher {
     pool.dispatched(inst, invocationId, new Instance.Call(w.caller(), w.deadlineNanos()));
     out.toWavelet(
         inst.wavelet(),
-        new Wavelet.Invoke(inst.id(), invocationId, w.input(), remainingMs, coldStart, w.caller(), out.owner()));
+        new Wavelet.Invoke(
+            inst.id(), invocationId, w.input(), remainingMs, coldStart, w.caller(), out.owner(), w.inputRef()));
   }
 
   /**
@@ -156,6 +165,36 @@ public final class Dispatcher {
     List<Instance.Call> calls = pool.takeCalls(inst);
     calls.forEach(c -> out.answer(c.caller(), reply));
     return calls.size();
+  }
+
+  /**
+   * Calls whose deadline passed more than {@code graceNanos} ago without an answer from their
+   * instance (the call or its end was lost on the way) are given up: their caller is told so (a
+   * second answer is harmless: the caller keeps the first), and their slot is free again; how many.
+   */
+  public int giveUpUnanswered(long graceNanos, String function) {
+    long cutoff = System.nanoTime() - graceNanos;
+    int n = 0;
+    for (Instance inst : pool.snapshot()) {
+      for (Long id : List.copyOf(inst.calls().keySet())) {
+        Instance.Call call = inst.calls().get(id);
+        if (call.deadlineNanos() < cutoff) {
+          changed();
+          pool.finished(inst.id(), id);
+          out.answer(
+              call.caller(),
+              InvocationReply.rejected(
+                  InvocationReply.Status.TIMEOUT,
+                  "function " + function + " did not answer within its timeout: instance " + inst.id()
+                      + " never reported the call's end"));
+          n++;
+        }
+      }
+      if (inst.inFlight() == 0 && n > 0) {
+        inst.idleSince(out.nowMs());
+      }
+    }
+    return n;
   }
 
   /** Invocations in flight and queued: the concurrency the autoscaler follows. */

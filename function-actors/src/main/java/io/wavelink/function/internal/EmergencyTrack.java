@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The emergency track of one function: when queued invocations get emergency instances, how many,
@@ -179,5 +180,29 @@ public final class EmergencyTrack {
   public void stopped(Instance inst) {
     counters.emergencyRetired();
     metrics.emergencyRetired();
+  }
+
+  /**
+   * Renews the leases of the emergency instances on every node (one message per node): a node stops
+   * an emergency instance whose lease lapses, so that one this function lost track of (its node was
+   * unreachable for a while, or this entity moved or stopped) does not hold memory for good.
+   */
+  public void renewLeases() {
+    Map<ActorRef<Wavelet.Command>, List<String>> byNode = new LinkedHashMap<>();
+    for (Instance i : pool.all()) {
+      if (!i.regular() && i.wavelet() != null) {
+        byNode.computeIfAbsent(i.wavelet(), w -> new ArrayList<>()).add(i.id());
+      }
+    }
+    byNode.forEach((wavelet, ids) -> out.toWavelet(wavelet, new Wavelet.RenewLeases(List.copyOf(ids))));
+  }
+
+  /** This function's entity stops: its emergency instances are stopped with it (regular ones stay, in the journal). */
+  public void releaseAll() {
+    for (Instance i : pool.all()) {
+      if (!i.regular() && i.wavelet() != null) {
+        out.toWavelet(i.wavelet(), new Wavelet.StopInstance(i.id()));
+      }
+    }
   }
 }

@@ -18,20 +18,31 @@ import kamon.metric.MeasurementUnit;
  */
 public final class FunctionMetrics {
 
-  private final Counter regularColdStarts;
-  private final Counter emergencyColdStarts;
-  private final Histogram queueWait;
-  private final Gauge regularInstances;
-  private final Gauge emergencyInstances;
-  private final Counter emergencySpawns;
-  private final Counter emergencyRetirements;
-  private final Counter regularEvictions;
-  private final Counter emergencyEvictions;
-  private final Counter queueFull;
-  private final Counter expired;
-  private final Counter noCapacity;
+  private final String function;
+  private Counter regularColdStarts;
+  private Counter emergencyColdStarts;
+  private Histogram queueWait;
+  private Gauge regularInstances;
+  private Gauge emergencyInstances;
+  private Counter emergencySpawns;
+  private Counter emergencyRetirements;
+  private Counter regularEvictions;
+  private Counter emergencyEvictions;
+  private Counter queueFull;
+  private Counter expired;
+  private Counter noCapacity;
+  private boolean registered;
 
+  /** Instruments are registered on first use: a name that is never deployed makes no series. */
   public FunctionMetrics(String function) {
+    this.function = function;
+  }
+
+  private void register() {
+    if (registered) {
+      return;
+    }
+    registered = true;
     regularColdStarts =
         Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "regular");
     emergencyColdStarts =
@@ -53,39 +64,48 @@ public final class FunctionMetrics {
   }
 
   public void evicted(InstanceKind kind) {
+    register();
     (kind == InstanceKind.REGULAR ? regularEvictions : emergencyEvictions).increment();
   }
 
   public void queueFull() {
+    register();
     queueFull.increment();
   }
 
   public void expired(int n) {
+    register();
     expired.increment(n);
   }
 
   public void noCapacity(int n) {
+    register();
     noCapacity.increment(n);
   }
 
   public void coldStart(InstanceKind kind) {
+    register();
     (kind == InstanceKind.REGULAR ? regularColdStarts : emergencyColdStarts).increment();
   }
 
   public void queueWait(long nanos) {
+    register();
     queueWait.record(nanos);
   }
 
   public void instances(int regular, int emergency) {
+    register();
     regularInstances.update(regular);
     emergencyInstances.update(emergency);
   }
 
   public void emergencySpawned() {
+    register();
     emergencySpawns.increment();
   }
 
   public void emergencyRetired() {
+    register();
     emergencyRetirements.increment();
   }
 }

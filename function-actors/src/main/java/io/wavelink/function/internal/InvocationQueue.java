@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -15,11 +16,20 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public final class InvocationQueue {
 
-  /** A queued invocation: its input, who waits for it, and when it arrived and must be answered. */
-  public record Waiting(byte[] input, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
+  /**
+   * A queued invocation: its input (or where a large one is held, {@code inputRef}), who waits for
+   * it, and when it arrived and must be answered.
+   */
+  public record Waiting(
+      byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
 
+    public Waiting(byte[] input, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
+      this(input, null, caller, arrivalNanos, deadlineNanos);
+    }
+
+    /** The input's size, wherever it is held. */
     public int bytes() {
-      return input.length;
+      return inputRef != null ? inputRef.size() : input.length;
     }
   }
 

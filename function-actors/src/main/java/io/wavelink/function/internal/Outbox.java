@@ -32,6 +32,12 @@ public interface Outbox {
   /** Writes a regular-track change to the function's journal; its outcome comes back to {@link RegularTrack}. */
   void journal(JournalWrite write);
 
+  /**
+   * Reads the function's journal state (its FunctionStore's desired regular instances); the answer
+   * goes to {@link RegularTrack#reconcile}.
+   */
+  void readJournal();
+
   /** {@link RegularTrack#placeNow} of this instance after {@code delayMs}. */
   void placeAfter(String instanceId, long delayMs);
 

@@ -5,10 +5,9 @@ import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Placement;
 import io.wavelink.node.Wavelet;
-import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -23,12 +22,18 @@ import java.util.random.RandomGenerator;
  * so a full cluster costs no journal writes. An instance restored from the journal goes straight
  * to its recorded node.
  *
- * <p>Removals are written to the journal and retried at every tick until it confirms them, so that
- * the journal never keeps an instance the entity let go of.
+ * <p>Anti-entropy: the journal's desired instances and this track's instances are compared ({@link
+ * #reconcile}) every {@code reconcileEveryMs}, and at the next tick after any journal write that was
+ * not confirmed: an instance the journal keeps but the function let go of is removed from it. So no
+ * list of failed writes grows while Cassandra is down, and the journal converges once it is back.
  */
 public final class RegularTrack {
 
-  /** What invocations need from the regular track now. */
+  /**
+   * What invocations need from the regular track now: {@code callersWaiting} when invocations wait
+   * or emergency instances serve them (regular instances are wanted for real, not ahead of demand);
+   * {@code waitMs}, how long a node may take to make room.
+   */
   public record Demand(boolean callersWaiting, long waitMs) {}
 
   private final InstancePool pool;
@@ -39,7 +44,9 @@ public final class RegularTrack {
   /** how long a reservation ahead of demand may wait for idle emergency instances to be retired */
   private final long aheadWaitMs;
   private int desired;
-  private final Set<String> pendingRemovals = new LinkedHashSet<>();
+  /** a journal write was not confirmed: reconcile at the next tick */
+  private boolean dirty;
+  private long lastReconcileMs = Long.MIN_VALUE / 2;
 
   public RegularTrack(InstancePool pool, CostMeter cost, Outbox out, Placement placement, RandomGenerator random, long aheadWaitMs) {
     this.pool = pool;
@@ -72,9 +79,9 @@ public final class RegularTrack {
     return (int) Math.ceil((double) (inFlight + queued) / Math.max(1, concurrency));
   }
 
-  /** Removals the journal has not confirmed yet. */
-  public List<String> unconfirmedRemovals() {
-    return List.copyOf(pendingRemovals);
+  /** Whether a journal write was not confirmed and the next reconciliation has not run yet. */
+  public boolean unsettled() {
+    return dirty;
   }
 
   // ---------------------------------------------------------------- actions
@@ -200,12 +207,12 @@ public final class RegularTrack {
       out.toWavelet(inst.wavelet(), new Wavelet.StopInstance(inst.id()));
     }
     cost.release(inst, out.nowMs());
+    dirty = true; // the write may have landed after all: the next reconciliation tells
     if (inst.journaled()) {
       inst.phase(Instance.Phase.UNPLACED);
       inst.unplace();
     } else {
       pool.remove(inst);
-      remove(inst.id());
     }
   }
 
@@ -244,21 +251,46 @@ public final class RegularTrack {
     }
   }
 
-  /** Writes a removal to the journal; it is retried at every tick until confirmed. */
+  /** Writes a removal to the journal; if it is not confirmed, the next reconciliation removes it. */
   public void remove(String instanceId) {
-    pendingRemovals.add(instanceId);
     out.journal(new Outbox.Remove(instanceId));
   }
 
   /** The journal's answer to {@link Outbox.Remove}. */
   public void removed(String instanceId, boolean ok) {
-    if (ok) {
-      pendingRemovals.remove(instanceId);
+    if (!ok) {
+      dirty = true;
     }
   }
 
-  /** Sends the removals the journal has not confirmed once more. */
-  public void retryRemovals() {
-    unconfirmedRemovals().forEach(id -> out.journal(new Outbox.Remove(id)));
+  /** Whether to compare with the journal now (a write was not confirmed, or the interval passed). */
+  public boolean reconcileDue(long nowMs, long everyMs) {
+    if (dirty || nowMs - lastReconcileMs >= everyMs) {
+      lastReconcileMs = nowMs;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Anti-entropy against the journal's desired instances ({@code journaled}: instance id to node):
+   * those the function no longer has are removed from the journal; those it has as journaled but
+   * the journal lacks are no longer counted as journaled. How many removals were sent.
+   */
+  public int reconcile(Map<String, String> journaled) {
+    dirty = false;
+    int removals = 0;
+    for (String id : journaled.keySet()) {
+      if (!pool.contains(id)) {
+        remove(id);
+        removals++;
+      }
+    }
+    for (Instance i : pool.all()) {
+      if (i.regular() && i.journaled() && !journaled.containsKey(i.id()) && i.phase() != Instance.Phase.PERSISTING) {
+        i.journaled(false);
+      }
+    }
+    return removals;
   }
 }

@@ -47,6 +47,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
   static final String ENTITY_GET = "FG";
   static final String ENTITY_INVOKE = "FI";
   static final String ENTITY_WAKE = "FW";
+  static final String ENTITY_CHECK_PLACEMENT = "FCP";
   // FunctionEntity replies
   static final String ENTITY_DEPLOYED = "FDK";
   static final String ENTITY_DEPLOY_REJECTED = "FDR";
@@ -102,6 +103,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.Deploy) return ENTITY_DEPLOY;
     if (o instanceof FunctionEntity.Delete) return ENTITY_DELETE;
     if (o instanceof FunctionEntity.Get) return ENTITY_GET;
+    if (o instanceof FunctionEntity.CheckPlacement) return ENTITY_CHECK_PLACEMENT;
     if (o instanceof FunctionEntity.Invoke) return ENTITY_INVOKE;
     if (o instanceof FunctionEntity.Wake) return ENTITY_WAKE;
     if (o instanceof FunctionEntity.Deployed) return ENTITY_DEPLOYED;
@@ -155,14 +157,23 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.Delete m) {
       return FunctionProtos.Delete.newBuilder().setReplyTo(ref(m.replyTo())).build();
     }
+    if (o instanceof FunctionEntity.CheckPlacement m) {
+      return FunctionProtos.CheckPlacement.newBuilder()
+          .setInstanceId(m.instanceId())
+          .setNodeId(m.nodeId())
+          .setReplyTo(ref(m.replyTo()))
+          .build();
+    }
     if (o instanceof FunctionEntity.Get m) {
       return FunctionProtos.Get.newBuilder().setReplyTo(ref(m.replyTo())).build();
     }
     if (o instanceof FunctionEntity.Invoke m) {
-      return FunctionProtos.Invoke.newBuilder()
-          .setInput(ByteString.copyFrom(m.input()))
-          .setReplyTo(ref(m.replyTo()))
-          .build();
+      FunctionProtos.Invoke.Builder b =
+          FunctionProtos.Invoke.newBuilder().setInput(ByteString.copyFrom(m.input())).setReplyTo(ref(m.replyTo()));
+      if (m.inputRef() != null) {
+        b.setInputStore(ref(m.inputRef().store())).setInputId(m.inputRef().id()).setInputSize(m.inputRef().size());
+      }
+      return b.build();
     }
     if (o instanceof FunctionEntity.Deployed m) {
       return FunctionProtos.Deployed.newBuilder()
@@ -322,12 +333,22 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         }
       case ENTITY_DELETE:
         return new FunctionEntity.Delete(resolve(FunctionProtos.Delete.parseFrom(bytes).getReplyTo()));
+      case ENTITY_CHECK_PLACEMENT:
+        {
+          FunctionProtos.CheckPlacement p = FunctionProtos.CheckPlacement.parseFrom(bytes);
+          return new FunctionEntity.CheckPlacement(p.getInstanceId(), p.getNodeId(), resolve(p.getReplyTo()));
+        }
       case ENTITY_GET:
         return new FunctionEntity.Get(resolve(FunctionProtos.Get.parseFrom(bytes).getReplyTo()));
       case ENTITY_INVOKE:
         {
           FunctionProtos.Invoke p = FunctionProtos.Invoke.parseFrom(bytes);
-          return new FunctionEntity.Invoke(p.getInput().toByteArray(), resolve(p.getReplyTo()));
+          return new FunctionEntity.Invoke(
+              p.getInput().toByteArray(),
+              resolve(p.getReplyTo()),
+              p.getInputId().isEmpty()
+                  ? null
+                  : new io.wavelink.node.Blobs.Ref(resolve(p.getInputStore()), p.getInputId(), p.getInputSize()));
         }
       case ENTITY_WAKE:
         return FunctionEntity.Wake.INSTANCE;

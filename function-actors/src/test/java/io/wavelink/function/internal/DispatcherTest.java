@@ -63,6 +63,22 @@ class DispatcherTest {
   }
 
   @Test
+  void aCallNeverAnsweredPastItsDeadlineAndGraceFreesItsSlot() {
+    Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
+    pool.add(r);
+    dispatcher.accept("f", new byte[1], new FakeRef<>("caller-1"), 0); // its deadline is now
+    dispatcher.accept("f", new byte[1], null, 60_000);                 // waits for the slot
+    out.sent.clear();
+    assertEquals(0, dispatcher.giveUpUnanswered(60_000_000_000L, "f"), "still within the grace");
+    assertEquals(1, dispatcher.giveUpUnanswered(-1, "f"), "past deadline and grace, the Invoke or its end was lost");
+    InvocationReply timeout = out.take(InvocationReply.class).get(0);
+    assertEquals(InvocationReply.Status.TIMEOUT, timeout.status());
+    assertEquals(0, r.inFlight());
+    dispatcher.drain(null);
+    assertEquals(1, out.take(Wavelet.Invoke.class).size(), "the slot serves the waiting call");
+  }
+
+  @Test
   void aLostInstancesCallsAreHandedBack() {
     Instance r = instance("r", InstanceKind.REGULAR, 2, Instance.Phase.READY, 0);
     pool.add(r);

@@ -18,6 +18,7 @@ final class FakeOutbox implements Outbox {
   final List<Sent> sent = new ArrayList<>();
   final List<JournalWrite> journal = new ArrayList<>();
   final List<String> placeAfter = new ArrayList<>();
+  int journalReads;
 
   @Override
   public long nowMs() {
@@ -52,6 +53,11 @@ final class FakeOutbox implements Outbox {
   @Override
   public void journal(JournalWrite write) {
     journal.add(write);
+  }
+
+  @Override
+  public void readJournal() {
+    journalReads++;
   }
 
   @Override

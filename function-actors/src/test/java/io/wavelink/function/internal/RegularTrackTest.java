@@ -87,10 +87,25 @@ class RegularTrackTest {
     track.persisted(def, inst.id(), "a", false);
     assertEquals(1, out.take(Wavelet.StopInstance.class).size());
     assertTrue(pool.isEmpty());
-    assertEquals(new Outbox.Remove(inst.id()), out.journal.get(out.journal.size() - 1), "in case it landed");
-    assertEquals(List.of(inst.id()), track.unconfirmedRemovals());
-    track.removed(inst.id(), true);
-    assertTrue(track.unconfirmedRemovals().isEmpty());
+    assertTrue(track.unsettled(), "the write may have landed: the next tick reconciles");
+    assertTrue(track.reconcileDue(0, 60_000));
+    // it had landed after all: the journal keeps it, the function does not: removed
+    assertEquals(1, track.reconcile(java.util.Map.of(inst.id(), "a")));
+    assertEquals(new Outbox.Remove(inst.id()), out.journal.get(out.journal.size() - 1));
+    assertFalse(track.unsettled());
+  }
+
+  @Test
+  void reconcilingRemovesWhatTheJournalKeepsAndTheFunctionLetGoOfOnly() {
+    Instance kept = track.restored(def, "f-r-kept", "a");
+    assertEquals(1, track.reconcile(java.util.Map.of("f-r-kept", "a", "f-r-gone", "b")));
+    assertEquals(List.of(new Outbox.Remove("f-r-gone")), out.journal);
+    assertTrue(kept.journaled());
+    track.reconcile(java.util.Map.of());
+    assertFalse(kept.journaled(), "the journal lost it: no removal will be written for it");
+    assertTrue(track.reconcileDue(0, 60_000), "the first time");
+    assertFalse(track.reconcileDue(1000, 60_000), "at most every interval when nothing failed");
+    assertTrue(track.reconcileDue(61_000, 60_000));
   }
 
   @Test
@@ -117,17 +132,16 @@ class RegularTrackTest {
   }
 
   @Test
-  void aStoppedInstanceLeavesTheJournalAndItsNodeAndRemovalsAreRetriedUntilConfirmed() {
+  void aStoppedInstanceLeavesTheJournalAndItsNodeAndAnUnconfirmedRemovalIsReconciled() {
     Instance inst = track.restored(def, "f-r-1", "a");
     pool.remove(inst);
     track.stopped(inst);
     assertEquals(List.of(new Outbox.Remove("f-r-1")), out.journal);
     assertEquals(1, out.take(NodeEntity.Release.class).size());
     track.removed("f-r-1", false);
-    track.retryRemovals();
-    assertEquals(2, out.journal.size());
-    track.removed("f-r-1", true);
-    track.retryRemovals();
+    assertTrue(track.unsettled());
+    assertTrue(track.reconcileDue(0, 60_000), "a failed write: reconcile at the next tick");
+    assertEquals(1, track.reconcile(java.util.Map.of("f-r-1", "a")));
     assertEquals(2, out.journal.size());
   }
 

@@ -147,6 +147,11 @@ class FunctionSerializerTest {
     ActorRef<InvocationReply> replyTo = ref();
     roundTrip(new FunctionEntity.Invoke("{\"n\":1}".getBytes(StandardCharsets.UTF_8), replyTo));
     roundTrip(new FunctionEntity.Invoke(new byte[0], replyTo));
+    // a large input travels apart: the message carries where it is
+    roundTrip(new FunctionEntity.Invoke(new byte[0], replyTo,
+        new io.wavelink.node.Blobs.Ref(testKit.<io.wavelink.node.Blobs.Command>createTestProbe().ref(), "blob-1", 3_000_000)));
+    roundTrip(new FunctionEntity.CheckPlacement("f-r-1", "node-1",
+        testKit.<io.wavelink.node.NodeEntity.Command>createTestProbe().ref()));
   }
 
   @Test
@@ -330,6 +335,7 @@ class FunctionSerializerTest {
     expected.put("FG", new FunctionEntity.Get(ref()));
     expected.put("FI", new FunctionEntity.Invoke(new byte[0], ref()));
     expected.put("FW", FunctionEntity.Wake.INSTANCE);
+    expected.put("FCP", new FunctionEntity.CheckPlacement("i", "n", null));
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));

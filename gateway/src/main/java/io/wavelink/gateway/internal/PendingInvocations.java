@@ -1,5 +1,6 @@
 package io.wavelink.gateway.internal;
 
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import java.time.Duration;
 import kamon.Kamon;
@@ -30,16 +31,20 @@ import java.util.Set;
  */
 public final class PendingInvocations {
 
-  /** Sends one attempt of an invocation to its function's entity, answered within {@code timeout}. */
+  /**
+   * Sends one attempt of an invocation to its function's entity, answered within {@code timeout}; a
+   * large input is held apart ({@code inputRef}, {@code input} then empty).
+   */
   @FunctionalInterface
   public interface Sender {
-    CompletionStage<InvocationReply> send(String function, byte[] input, Duration timeout);
+    CompletionStage<InvocationReply> send(String function, byte[] input, Blobs.Ref inputRef, Duration timeout);
   }
 
   /** One call. Its attempt count and retry flag change together, under the call's own lock. */
   private static final class Pending {
     final String function;
     final byte[] input;
+    final Blobs.Ref inputRef;
     final long sentAtNanos = System.nanoTime();
     final long deadlineNanos;
     final CompletableFuture<InvocationReply> result = new CompletableFuture<>();
@@ -48,9 +53,10 @@ public final class PendingInvocations {
     /** whether the one second attempt has been sent (guarded by this) */
     boolean retried;
 
-    Pending(String function, byte[] input, long deadlineNanos) {
+    Pending(String function, byte[] input, Blobs.Ref inputRef, long deadlineNanos) {
       this.function = function;
       this.input = input;
+      this.inputRef = inputRef;
       this.deadlineNanos = deadlineNanos;
     }
   }
@@ -70,8 +76,13 @@ public final class PendingInvocations {
   }
 
   public CompletionStage<InvocationReply> invoke(String function, byte[] input) {
+    return invoke(function, input, null);
+  }
+
+  /** An invocation whose large input is held apart, at {@code inputRef} ({@code input} then empty). */
+  public CompletionStage<InvocationReply> invoke(String function, byte[] input, Blobs.Ref inputRef) {
     long id = ids.incrementAndGet();
-    Pending p = new Pending(function, input, System.nanoTime() + timeout.toNanos());
+    Pending p = new Pending(function, input, inputRef, System.nanoTime() + timeout.toNanos());
     pending.put(id, p);
     p.result.whenComplete((r, e) -> pending.remove(id));
     synchronized (p) {
@@ -83,7 +94,7 @@ public final class PendingInvocations {
 
   /** Sends an attempt already counted in {@code p.outstanding}. */
   private void attempt(Pending p, Duration within) {
-    send.send(p.function, p.input, within)
+    send.send(p.function, p.input, p.inputRef, within)
         .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
   }
 

@@ -26,7 +26,7 @@ class PendingInvocationsTest {
 
   private PendingInvocations pendingWithin(Duration timeout) {
     return new PendingInvocations(
-        (function, input, within) -> {
+        (function, input, inputRef, within) -> {
           CompletableFuture<InvocationReply> f = new CompletableFuture<>();
           attempts.add(f);
           timeouts.add(within);

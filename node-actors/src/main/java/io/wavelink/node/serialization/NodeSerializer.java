@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Timestamp;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeEntity;
@@ -44,6 +45,10 @@ public final class NodeSerializer extends SerializerWithStringManifest {
   static final String RECONCILE = "WC";
   static final String RESERVE = "WV";
   static final String RECLAIM_DECLINED = "WB";
+  static final String RENEW_LEASES = "WL";
+  // Blobs.Command
+  static final String BLOB_FETCH = "BF";
+  static final String BLOB_DATA = "BD";
   // Wavelet.InstanceEvent
   static final String INSTANCE_READY = "WR";
   static final String INSTANCE_FAILED = "WF";
@@ -58,6 +63,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
   static final String PLACE = "NP";
   static final String RELEASE = "NL";
   static final String GET_STATE = "NG";
+  static final String PLACEMENT_CHECKED = "NK";
   // NodeEntity.Event
   static final String NODE_REGISTERED = "NNR";
   static final String INSTANCE_PLACED = "NIP";
@@ -87,6 +93,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (o instanceof Wavelet.Reconcile) return RECONCILE;
     if (o instanceof Wavelet.Reserve) return RESERVE;
     if (o instanceof Wavelet.ReclaimDeclined) return RECLAIM_DECLINED;
+    if (o instanceof Wavelet.RenewLeases) return RENEW_LEASES;
+    if (o instanceof Blobs.Fetch) return BLOB_FETCH;
+    if (o instanceof Blobs.Data) return BLOB_DATA;
     if (o instanceof Wavelet.Reserved) return RESERVED;
     if (o instanceof Wavelet.Reclaim) return RECLAIM;
     if (o instanceof Wavelet.InstanceReady) return INSTANCE_READY;
@@ -98,6 +107,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (o instanceof NodeEntity.Place) return PLACE;
     if (o instanceof NodeEntity.Release) return RELEASE;
     if (o instanceof NodeEntity.GetState) return GET_STATE;
+    if (o instanceof NodeEntity.PlacementChecked) return PLACEMENT_CHECKED;
     if (o instanceof NodeEntity.NodeRegistered) return NODE_REGISTERED;
     if (o instanceof NodeEntity.InstancePlaced) return INSTANCE_PLACED;
     if (o instanceof NodeEntity.InstanceReleased) return INSTANCE_RELEASED;
@@ -117,14 +127,32 @@ public final class NodeSerializer extends SerializerWithStringManifest {
       return NodeProtos.StopInstance.newBuilder().setInstanceId(m.instanceId()).build();
     }
     if (o instanceof Wavelet.Invoke m) {
-      return NodeProtos.Invoke.newBuilder()
+      NodeProtos.Invoke.Builder b = NodeProtos.Invoke.newBuilder()
           .setInstanceId(m.instanceId())
           .setInput(ByteString.copyFrom(m.input()))
           .setTimeoutMs(m.timeoutMs())
           .setColdStart(m.coldStart())
           .setReplyTo(ref(m.replyTo()))
           .setOwner(ref(m.owner()))
-          .setInvocationId(m.invocationId())
+          .setInvocationId(m.invocationId());
+      if (m.inputRef() != null) {
+        b.setInputRef(blobRef(m.inputRef()));
+      }
+      return b.build();
+    }
+    if (o instanceof Blobs.Fetch m) {
+      return NodeProtos.BlobFetch.newBuilder()
+          .setId(m.id())
+          .setRequestId(m.requestId())
+          .setRemove(m.remove())
+          .setReplyTo(ref(m.replyTo()))
+          .build();
+    }
+    if (o instanceof Blobs.Data m) {
+      return NodeProtos.BlobData.newBuilder()
+          .setRequestId(m.requestId())
+          .setFound(m.found())
+          .setData(ByteString.copyFrom(m.bytes()))
           .build();
     }
     if (o instanceof Wavelet.GetStatus m) {
@@ -147,6 +175,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     }
     if (o instanceof Wavelet.ReclaimDeclined m) {
       return NodeProtos.ReclaimDeclined.newBuilder().setInstanceId(m.instanceId()).build();
+    }
+    if (o instanceof Wavelet.RenewLeases m) {
+      return NodeProtos.RenewLeases.newBuilder().addAllInstanceIds(m.instanceIds()).build();
     }
     if (o instanceof Wavelet.Reserved m) {
       return NodeProtos.Reserved.newBuilder()
@@ -204,6 +235,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (o instanceof NodeEntity.GetState m) {
       return NodeProtos.GetState.newBuilder().setReplyTo(ref(m.replyTo())).build();
     }
+    if (o instanceof NodeEntity.PlacementChecked m) {
+      return NodeProtos.PlacementChecked.newBuilder().setInstanceId(m.instanceId()).setWanted(m.wanted()).build();
+    }
     if (o instanceof NodeEntity.NodeRegistered m) {
       return NodeProtos.NodeRegistered.newBuilder()
           .setMember(m.member())
@@ -256,7 +290,18 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               p.getTimeoutMs(),
               p.getColdStart(),
               resolve(p.getReplyTo()),
-              resolve(p.getOwner()));
+              resolve(p.getOwner()),
+              p.hasInputRef() ? blobRef(p.getInputRef()) : null);
+        }
+      case BLOB_FETCH:
+        {
+          NodeProtos.BlobFetch p = NodeProtos.BlobFetch.parseFrom(bytes);
+          return new Blobs.Fetch(p.getId(), p.getRequestId(), p.getRemove(), resolve(p.getReplyTo()));
+        }
+      case BLOB_DATA:
+        {
+          NodeProtos.BlobData p = NodeProtos.BlobData.parseFrom(bytes);
+          return new Blobs.Data(p.getRequestId(), p.getFound(), p.getData().toByteArray());
         }
       case GET_STATUS:
         return new Wavelet.GetStatus(resolve(NodeProtos.GetStatus.parseFrom(bytes).getReplyTo()));
@@ -276,6 +321,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               p.getWaitMs(),
               p.getCallersWaiting());
         }
+      case RENEW_LEASES:
+        return new Wavelet.RenewLeases(List.copyOf(NodeProtos.RenewLeases.parseFrom(bytes).getInstanceIdsList()));
       case RECLAIM_DECLINED:
         return new Wavelet.ReclaimDeclined(NodeProtos.ReclaimDeclined.parseFrom(bytes).getInstanceId());
       case RESERVED:
@@ -322,6 +369,11 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         return new NodeEntity.Place(startInstance(NodeProtos.Place.parseFrom(bytes).getStart()));
       case RELEASE:
         return new NodeEntity.Release(NodeProtos.Release.parseFrom(bytes).getInstanceId());
+      case PLACEMENT_CHECKED:
+        {
+          NodeProtos.PlacementChecked p = NodeProtos.PlacementChecked.parseFrom(bytes);
+          return new NodeEntity.PlacementChecked(p.getInstanceId(), p.getWanted());
+        }
       case GET_STATE:
         return new NodeEntity.GetState(resolve(NodeProtos.GetState.parseFrom(bytes).getReplyTo()));
       case NODE_REGISTERED:
@@ -438,7 +490,15 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getLinearMemoryInUseMb());
   }
 
-  private static NodeProtos.InvocationReply invocationReply(InvocationReply m) {
+  private NodeProtos.BlobRef blobRef(Blobs.Ref m) {
+    return NodeProtos.BlobRef.newBuilder().setStore(ref(m.store())).setId(m.id()).setSize(m.size()).build();
+  }
+
+  private Blobs.Ref blobRef(NodeProtos.BlobRef p) {
+    return new Blobs.Ref(resolve(p.getStore()), p.getId(), p.getSize());
+  }
+
+  private NodeProtos.InvocationReply invocationReply(InvocationReply m) {
     NodeProtos.InvocationReply.Builder b =
         NodeProtos.InvocationReply.newBuilder()
             .setStatus(status(m.status()))
@@ -451,10 +511,13 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (m.kind() != null) {
       b.setKind(kind(m.kind()));
     }
+    if (m.outputRef() != null) {
+      b.setOutputRef(blobRef(m.outputRef()));
+    }
     return b.build();
   }
 
-  private static InvocationReply invocationReply(NodeProtos.InvocationReply p) {
+  private InvocationReply invocationReply(NodeProtos.InvocationReply p) {
     return new InvocationReply(
         status(p.getStatus()),
         p.getOutput().toByteArray(),
@@ -463,7 +526,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getColdStart(),
         p.getDurationMicros(),
         p.getMessage(),
-        p.getStderrTail());
+        p.getStderrTail(),
+        p.hasOutputRef() ? blobRef(p.getOutputRef()) : null);
   }
 
   private static NodeProtos.Placement placement(NodeEntity.Placement m) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.wavelink.node.Blobs;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
@@ -317,8 +318,44 @@ class NodeSerializerTest {
     expected.put("NIR", new NodeEntity.InstanceReleased("i"));
     expected.put("NS", new NodeEntity.State("", 0, Map.of()));
     expected.put("NV", new NodeEntity.NodeView("n", "", 0, 0, List.of(), false, null));
+    expected.put("NK", new NodeEntity.PlacementChecked("i", false));
+    expected.put("WV", new Wavelet.Reserve("i", "f", InstanceKind.REGULAR, 1, 1, owner, 0, false));
+    expected.put("WB", new Wavelet.ReclaimDeclined("i"));
+    expected.put("WE", new Wavelet.Reserved("i", "n", wavelet));
+    expected.put("WK", new Wavelet.Reclaim("i", "n", wavelet));
+    expected.put("WL", new Wavelet.RenewLeases(List.of("i")));
+    expected.put("BF", new Blobs.Fetch("b", 1L, false, testKit.<Blobs.Command>createTestProbe().ref()));
+    expected.put("BD", new Blobs.Data(1L, true, new byte[0]));
     Serializer serializer = serialization().serializerByIdentity().apply(NodeSerializer.IDENTIFIER);
     expected.forEach((manifest, message) -> assertEquals(manifest, Serializers.manifestFor(serializer, message)));
+  }
+
+  @Test
+  void capacityLeasesAndAntiEntropyMessages() throws Exception {
+    ActorRef<Wavelet.InstanceEvent> owner = testKit.<Wavelet.InstanceEvent>createTestProbe().ref();
+    ActorRef<Wavelet.Command> wavelet = testKit.<Wavelet.Command>createTestProbe().ref();
+    roundTrip(new Wavelet.Reserve("f-r-1", "f", InstanceKind.REGULAR, 128, 4, owner, 5000, true));
+    roundTrip(new Wavelet.Reserved("f-r-1", "node-1", wavelet));
+    roundTrip(new Wavelet.Reclaim("g-e-1", "node-1", wavelet));
+    roundTrip(new Wavelet.ReclaimDeclined("g-e-1"));
+    roundTrip(new Wavelet.RenewLeases(List.of("e-1", "e-2")));
+    roundTrip(new NodeEntity.PlacementChecked("f-r-1", true));
+    roundTrip(new Wavelet.InvocationFinished("i", 3L, 65_536L));
+    roundTrip(new Wavelet.StartInstance("i", "f", 1, InstanceKind.EMERGENCY, new byte[] {1}, 64, 1, Map.of(), owner, 700, true));
+    roundTrip(new Wavelet.NodeStatus("n", "m", 1024, 512, 3,
+        List.of(new Wavelet.InstanceInfo("i", "f", 1, InstanceKind.REGULAR, 128, 0, true, 1500, 17)), false, 256, 128, 17, 5));
+  }
+
+  @Test
+  void payloadsThatTravelApart() throws Exception {
+    ActorRef<Blobs.Command> store = testKit.<Blobs.Command>createTestProbe().ref();
+    Blobs.Ref ref = new Blobs.Ref(store, "blob-1", 3_000_000);
+    roundTrip(new Wavelet.Invoke("i", 1L, new byte[0], 1000, false, testKit.<InvocationReply>createTestProbe().ref(),
+        testKit.<Wavelet.InstanceEvent>createTestProbe().ref(), ref));
+    roundTrip(new InvocationReply(InvocationReply.Status.OK, new byte[0], "i", InstanceKind.REGULAR, false, 10, "", "", ref));
+    roundTrip(new Blobs.Fetch("blob-1", 7L, true, store));
+    roundTrip(new Blobs.Data(7L, true, bytes("payload")));
+    roundTrip(new Blobs.Data(8L, false, new byte[0]));
   }
 
   @Test
