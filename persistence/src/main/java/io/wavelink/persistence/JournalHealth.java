@@ -4,7 +4,9 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
@@ -27,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * the shared session before the journal does, the journal reuses it without running its schema
  * initialisation; that initialisation does nothing in WaveLink, where autocreate is off.
  *
- * <p>Thread-safe. The returned stage may complete on a driver or timer thread: continue with the
- * {@code *Async} methods and an executor of your own for anything but trivial work.
+ * <p>Thread-safe. Checks asked while one is in progress share its query and its answer, so a burst
+ * of probes costs Cassandra one query. Every continuation runs on the actor system's dispatcher,
+ * never on {@code CompletableFuture}'s default executor (which on a machine with two cores starts a
+ * new thread per task).
  */
 public final class JournalHealth {
 
@@ -41,11 +45,15 @@ public final class JournalHealth {
 
   private final CassandraSession session;
   private final Duration timeout;
+  private final Executor executor;
   private final AtomicReference<Boolean> lastAnswer = new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Boolean>> inProgress = new AtomicReference<>();
+  private final AtomicLong queries = new AtomicLong();
 
-  private JournalHealth(CassandraSession session, Duration timeout) {
+  private JournalHealth(CassandraSession session, Duration timeout, Executor executor) {
     this.session = session;
     this.timeout = timeout;
+    this.executor = executor;
   }
 
   /** A health check on {@code system}'s journal session, with the configured timeout. */
@@ -54,25 +62,58 @@ public final class JournalHealth {
         PersistenceSettings.create(system.classicSystem().settings().config());
     return new JournalHealth(
         CassandraSessionRegistry.get(system).sessionFor(PLUGIN_CONFIG_PATH),
-        settings.healthCheckTimeout());
+        settings.healthCheckTimeout(),
+        system.classicSystem().dispatcher());
   }
 
-  /** Completes with whether Cassandra answered a query within the timeout; never fails. */
+  /**
+   * Completes with whether Cassandra answered a query within the timeout; never fails. Joins the
+   * check in progress if there is one.
+   */
   public CompletionStage<Boolean> check() {
-    CompletableFuture<Boolean> answer = new CompletableFuture<>();
-    SimpleStatement statement = SimpleStatement.newInstance(QUERY).setTimeout(timeout);
-    session
-        .selectOne(statement)
-        .whenComplete(
-            (row, error) -> {
-              if (error != null) {
-                log.debug("Journal health query failed: {}", error.toString());
-              }
-              answer.complete(error == null && row.isPresent());
-            });
-    return answer
-        .completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(this::logChange);
+    while (true) {
+      CompletableFuture<Boolean> running = inProgress.get();
+      if (running != null) {
+        return running;
+      }
+      CompletableFuture<Boolean> answer = new CompletableFuture<>();
+      if (inProgress.compareAndSet(null, answer)) {
+        query(answer);
+        return answer;
+      }
+    }
+  }
+
+  private void query(CompletableFuture<Boolean> answer) {
+    CompletableFuture<Boolean> raw = new CompletableFuture<>();
+    queries.incrementAndGet();
+    try {
+      session
+          .selectOne(SimpleStatement.newInstance(QUERY).setTimeout(timeout))
+          .whenCompleteAsync(
+              (row, error) -> {
+                if (error != null) {
+                  log.debug("Journal health query failed: {}", error.toString());
+                }
+                raw.complete(error == null && row.isPresent());
+              },
+              executor);
+    } catch (RuntimeException e) {
+      log.debug("Journal health query could not be sent: {}", e.toString());
+      raw.complete(false);
+    }
+    raw.completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenCompleteAsync(
+            (reachable, error) -> {
+              inProgress.compareAndSet(answer, null);
+              answer.complete(logChange(error == null && reachable));
+            },
+            executor);
+  }
+
+  /** How many queries this check sent to Cassandra (checks in progress share one). */
+  public long queriesSent() {
+    return queries.get();
   }
 
   /** How long {@link #check()} waits for Cassandra. */

@@ -50,4 +50,47 @@ class JournalHealthTest {
       testKit.shutdownTestKit();
     }
   }
+
+  /**
+   * Readiness is probed often, by many probes at once: checks in progress share one query, and no
+   * check leaves a thread behind (a CompletableFuture continued without an executor runs on a new
+   * thread per task when the common pool has one core, as on a 2-core machine).
+   */
+  @Test
+  void manyProbesShareQueriesAndStartNoThreads() throws Exception {
+    String nowhere = "127.0.0.1:" + LocalPorts.free("127.0.0.1", 1).get(0);
+    Config config =
+        ConfigFactory.parseString(
+                "wavelink.persistence.cassandra.contact-points = \""
+                    + nowhere
+                    + "\"\nwavelink.persistence.health-check.timeout = 300ms")
+            .withFallback(ConfigFactory.load());
+    ActorTestKit testKit = ActorTestKit.create("health-many", config);
+    try {
+      JournalHealth health = JournalHealth.create(testKit.system());
+      assertFalse(health.check().toCompletableFuture().get(10, TimeUnit.SECONDS)); // session, pools up
+      int before = Thread.activeCount();
+      int peak = before;
+      java.util.List<java.util.concurrent.CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
+      for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 200; i++) {
+          answers.add(health.check().toCompletableFuture());
+          peak = Math.max(peak, Thread.activeCount());
+        }
+        for (java.util.concurrent.CompletableFuture<Boolean> a : answers) {
+          assertFalse(a.get(10, TimeUnit.SECONDS));
+          peak = Math.max(peak, Thread.activeCount());
+        }
+        answers.clear();
+      }
+      assertTrue(
+          peak - before <= 8,
+          "1000 checks started " + (peak - before) + " threads (" + before + " before)");
+      assertTrue(
+          health.queriesSent() <= 1 + 5 * 3,
+          "checks in progress share a query: " + health.queriesSent() + " queries for 1000 checks");
+    } finally {
+      testKit.shutdownTestKit();
+    }
+  }
 }
