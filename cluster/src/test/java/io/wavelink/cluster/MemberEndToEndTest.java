@@ -228,6 +228,20 @@ class MemberEndToEndTest {
     JsonNode all = Http.json(http.get("/v1/functions").body());
     List<String> names = all.get("functions").findValuesAsText("name");
     assertTrue(names.containsAll(List.of("echo", "trap", "fail", "loop", "slow", "gone")), names.toString());
+    assertEquals(0, all.get("unavailable").size(), all.toString());
+
+    // a page at a time, in name order, each function once
+    List<String> paged = new java.util.ArrayList<>();
+    String after = null;
+    do {
+      JsonNode page = Http.json(http.get("/v1/functions?limit=2" + (after == null ? "" : "&after=" + after)).body());
+      assertTrue(page.get("functions").size() <= 2, page.toString());
+      paged.addAll(page.get("functions").findValuesAsText("name"));
+      after = page.path("next").asText(null);
+    } while (after != null);
+    assertEquals(names.stream().sorted().toList(), paged);
+    Http.assertError(http.get("/v1/functions?limit=0"), 400);
+    Http.assertError(http.get("/v1/functions?limit=many"), 400);
     assertEquals(2, Http.json(http.get("/v1/functions/echo").body()).get("version").asLong());
     HttpResponse<byte[]> r = http.invoke("echo", "after restart".getBytes(StandardCharsets.UTF_8));
     assertEquals(200, r.statusCode());

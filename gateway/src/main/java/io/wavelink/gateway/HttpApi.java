@@ -8,6 +8,7 @@ import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
+import io.wavelink.gateway.internal.FunctionListing;
 import io.wavelink.gateway.internal.LostCallRetries;
 import io.wavelink.gateway.internal.PendingInvocations;
 import io.wavelink.node.Blobs;
@@ -299,32 +300,64 @@ public final class HttpApi extends AllDirectives {
         status -> status.found() ? completeJson(StatusCodes.OK, describe(status)) : notFound(name));
   }
 
+  /** The most functions one page of {@code GET /v1/functions} describes. */
+  static final int MAX_PAGE = 1000;
+
+  /**
+   * {@code GET /v1/functions[?limit=N][&after=name]}: deployed functions in name order, a page at a
+   * time ({@code next} names the last one when more follow). Each function is asked on its own: one
+   * that does not answer within the control timeout is listed under {@code unavailable} instead of
+   * failing the whole listing.
+   */
   private Route listFunctions() {
-    CompletionStage<List<Map<String, Object>>> all =
+    return parameterOptional(
+        "limit",
+        limitParam ->
+            parameterOptional(
+                "after",
+                after -> {
+                  int limit = MAX_PAGE;
+                  if (limitParam.isPresent()) {
+                    try {
+                      limit = Integer.parseInt(limitParam.get());
+                    } catch (NumberFormatException e) {
+                      limit = -1;
+                    }
+                    if (limit < 1 || limit > MAX_PAGE) {
+                      return error(StatusCodes.BAD_REQUEST, "invalid_limit",
+                          "limit must be a whole number from 1 to " + MAX_PAGE);
+                    }
+                  }
+                  return listPage(limit, after.orElse(null));
+                }));
+  }
+
+  private Route listPage(int limit, String after) {
+    CompletionStage<Map<String, Object>> page =
         FunctionCatalog.ref(sharding)
             .ask(FunctionCatalog.ListNames::new, settings.controlTimeout())
             .thenComposeAsync(
                 names -> {
+                  FunctionListing.Page chosen = FunctionListing.page(names.names(), after, limit);
                   List<CompletableFuture<FunctionStatus>> each = new ArrayList<>();
-                  for (String n : names.names()) {
-                    each.add(function(n).ask(FunctionEntity.Get::new, settings.controlTimeout()).toCompletableFuture());
+                  for (String n : chosen.names()) {
+                    each.add(
+                        function(n)
+                            .ask(FunctionEntity.Get::new, settings.controlTimeout())
+                            .toCompletableFuture()
+                            .exceptionally(error -> null)); // listed as unavailable
                   }
                   return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                       .thenApplyAsync(
-                          v -> {
-                            List<Map<String, Object>> out = new ArrayList<>();
-                            for (CompletableFuture<FunctionStatus> f : each) {
-                              FunctionStatus s = f.join();
-                              if (s.found()) {
-                                out.add(describe(s));
-                              }
-                            }
-                            return out;
-                          },
+                          v ->
+                              FunctionListing.body(
+                                  chosen,
+                                  each.stream().map(CompletableFuture::join).toList(),
+                                  s -> s.found() ? describe(s) : null),
                           executor);
                 },
                 executor);
-    return onSuccess(all, list -> completeJson(StatusCodes.OK, Map.of("functions", list)));
+    return onSuccess(page, body -> completeJson(StatusCodes.OK, body));
   }
 
   private Map<String, Object> describe(FunctionStatus s) {
@@ -410,11 +443,8 @@ public final class HttpApi extends AllDirectives {
     if (!FunctionSpec.validName(name)) {
       return notFound(name);
     }
-    return withSizeLimit(
+    return boundedBody(
         settings.maxInvokeBytes(),
-        () ->
-            entity(
-                Unmarshaller.entityToByteArray(),
                 input -> {
                   long started = System.nanoTime();
                   // a large input travels apart, fetched by the Wavelet that runs the call
@@ -428,7 +458,58 @@ public final class HttpApi extends AllDirectives {
                             }
                           });
                   return onSuccess(answered, r -> invoked(name, r, started));
-                }));
+                });
+  }
+
+  /**
+   * The request body, if it is at most {@code limit} bytes; else 413. A body over the limit is still
+   * read to its end (and dropped), up to the server's {@code max-content-length}, so that the 413
+   * reaches the client: closing a connection whose request is still arriving resets it, and the
+   * client would see no answer at all.
+   */
+  private Route boundedBody(long limit, java.util.function.Function<byte[], Route> inner) {
+    return extractRequestEntity(
+        entity ->
+            extractMaterializer(
+                mat ->
+                    onSuccess(
+                        entity
+                            .getDataBytes()
+                            .runFold(new BodyUpTo(limit), BodyUpTo::add, mat),
+                        body ->
+                            body.tooLarge()
+                                ? error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+                                    "the request body (" + body.seen + " bytes) is larger than the limit of " + limit + " bytes")
+                                : inner.apply(body.bytes()))));
+  }
+
+  /** A request body read up to a limit: past it, bytes are counted and dropped. */
+  private static final class BodyUpTo {
+    private final long limit;
+    private org.apache.pekko.util.ByteString kept = org.apache.pekko.util.ByteString.emptyByteString();
+    private long seen;
+
+    BodyUpTo(long limit) {
+      this.limit = limit;
+    }
+
+    BodyUpTo add(org.apache.pekko.util.ByteString chunk) {
+      seen += chunk.size();
+      if (seen <= limit) {
+        kept = kept.concat(chunk);
+      } else {
+        kept = org.apache.pekko.util.ByteString.emptyByteString();
+      }
+      return this;
+    }
+
+    boolean tooLarge() {
+      return seen > limit;
+    }
+
+    byte[] bytes() {
+      return kept.toArray();
+    }
   }
 
   /** The reply with its output inline: a large output is fetched from the Wavelet that holds it. */

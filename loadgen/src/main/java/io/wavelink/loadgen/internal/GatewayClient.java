@@ -105,20 +105,41 @@ public final class GatewayClient {
     }
   }
 
-  /** {@code GET /v1/functions} (every function with its instances and stats). */
+  /**
+   * {@code GET /v1/functions}, every page of it (every function with its instances and stats):
+   * {@code {"functions": [...], "unavailable": [names that did not answer]}}.
+   */
   public CompletableFuture<JsonNode> listFunctions(URI target, Duration timeout) {
+    com.fasterxml.jackson.databind.node.ObjectNode all = JSON.createObjectNode();
+    all.putArray("functions");
+    all.putArray("unavailable");
+    return listFrom(target, timeout, null, all);
+  }
+
+  private CompletableFuture<JsonNode> listFrom(
+      URI target, Duration timeout, String after, com.fasterxml.jackson.databind.node.ObjectNode all) {
+    String path = "/v1/functions"
+        + (after == null ? "" : "?after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8));
     return http.sendAsync(
-            HttpRequest.newBuilder(uri(target, "/v1/functions")).timeout(timeout).GET().build(),
+            HttpRequest.newBuilder(uri(target, path)).timeout(timeout).GET().build(),
             HttpResponse.BodyHandlers.ofString())
-        .thenApply(r -> {
+        .thenCompose(r -> {
           if (r.statusCode() != 200) {
             throw new IllegalStateException("GET /v1/functions answered " + r.statusCode() + " " + abbreviate(r.body()));
           }
+          JsonNode page;
           try {
-            return JSON.readTree(r.body());
+            page = JSON.readTree(r.body());
           } catch (IOException e) {
             throw new IllegalStateException("GET /v1/functions answered with malformed JSON", e);
           }
+          ((com.fasterxml.jackson.databind.node.ArrayNode) all.get("functions")).addAll(
+              (com.fasterxml.jackson.databind.node.ArrayNode) page.withArray("functions"));
+          page.path("unavailable").forEach(n -> ((com.fasterxml.jackson.databind.node.ArrayNode) all.get("unavailable")).add(n));
+          String next = page.path("next").asText(null);
+          return next == null || next.equals(after)
+              ? CompletableFuture.completedFuture((JsonNode) all)
+              : listFrom(target, timeout, next, all);
         });
   }
 
