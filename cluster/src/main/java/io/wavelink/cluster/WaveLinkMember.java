@@ -15,6 +15,7 @@ import io.wavelink.node.sandbox.SandboxRuntime;
 import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
 import io.wavelink.persistence.CassandraServer;
 import io.wavelink.persistence.JournalHealth;
+import io.wavelink.persistence.ModuleStore;
 import io.wavelink.persistence.Schema;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,9 +104,12 @@ public final class WaveLinkMember implements AutoCloseable {
         new WasmSandboxRuntime(nodeSettings.maxOutputBytes(), 64 * 1024, (long) nodeSettings.capacityMb() << 20);
     ExecutorService sandboxPool = Executors.newFixedThreadPool(nodeSettings.sandboxThreads(), daemonThreads("wavelink-sandbox"));
     ExecutorService preparePool = Executors.newFixedThreadPool(nodeSettings.prepareThreads(), daemonThreads("wavelink-prepare"));
+    // modules by SHA-256 in Cassandra, on the journal's own driver session: the gateway stores a
+    // module before it deploys, a worker fetches it once by hash
+    ModuleStore modules = ModuleStore.create(system);
     if (member.has(MemberSettings.WORKER)) {
       system.systemActorOf(
-          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding),
+          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding, modules::fetch),
           Wavelet.actorName(nodeSettings.nodeId()),
           org.apache.pekko.actor.typed.Props.empty());
     }
@@ -124,7 +128,8 @@ public final class WaveLinkMember implements AutoCloseable {
               gateway,
               () -> ready(system, journal),
               journal::check,
-              WaveLinkMember::scrape);
+              WaveLinkMember::scrape,
+              modules);
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())
