@@ -54,9 +54,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *       first) or straight from a FunctionEntity (emergency track, never persisted). It names its
  *       module by SHA-256: a module the node does not hold is fetched once from the module store
  *       ({@link ModuleSource}) and shared with every instance of that code; a module already on the
- *       node waits for nothing. The module is fetched and prepared off the actor thread (compiled for regular instances, interpreted for emergency
- *       ones); the owner then gets {@link InstanceReady}, or {@link InstanceFailed} if the node has
- *       no room ({@code refused}) or the module cannot be prepared. Idempotent per instance id.
+ *       node waits for nothing. The module is fetched and prepared off the actor thread
+ *       (compiled for regular instances, interpreted for emergency ones); the owner then gets
+ *       {@link InstanceReady}, or {@link InstanceFailed} if the node has no room ({@code refused})
+ *       or the module cannot be fetched or prepared. Idempotent per instance id.
  *   <li>{@link Invoke} runs one invocation on a sandbox thread: the result goes straight to {@code
  *       replyTo} and {@link InvocationFinished} to the owner, so the owner can count in-flight calls.
  *   <li>{@link StopInstance} frees the instance's memory once its in-flight invocations end (or

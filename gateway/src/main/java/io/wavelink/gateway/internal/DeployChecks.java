@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,15 +99,17 @@ public final class DeployChecks implements AutoCloseable {
     this.runtime = runtime;
     this.settings = settings;
     AtomicInteger n = new AtomicInteger();
+    BlockingQueue<Runnable> queue =
+        settings.validation().queue() == 0
+            ? new SynchronousQueue<>()
+            : new ArrayBlockingQueue<>(settings.validation().queue());
     this.executor =
         new ThreadPoolExecutor(
             settings.validation().threads(),
             settings.validation().threads(),
             0L,
             TimeUnit.MILLISECONDS,
-            settings.validation().queue() == 0
-                ? new java.util.concurrent.SynchronousQueue<>()
-                : new ArrayBlockingQueue<>(settings.validation().queue()),
+            queue,
             r -> {
               Thread t = new Thread(r, "wavelink-deploy-check-" + n.incrementAndGet());
               t.setDaemon(true);
