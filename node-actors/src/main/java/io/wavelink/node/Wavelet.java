@@ -179,7 +179,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   /** The regular instances the node's NodeEntity has assigned to it; others are stopped. */
   public record Reconcile(Set<String> assignedRegular) implements Command {}
 
-  private record Prepared(String instanceId, PreparedModule module, String failure, long micros)
+  /**
+   * A start's module is ready, or could not be had: {@code unavailable} when its module could not be
+   * fetched now (the module store did not answer), which another node, holding the module, may not
+   * need to do.
+   */
+  private record Prepared(String instanceId, PreparedModule module, String failure, boolean unavailable, long micros)
       implements Command, NoSerializationVerificationNeeded {}
 
   private record Finished(String instanceId, long peakMemoryBytes) implements Command, NoSerializationVerificationNeeded {}
@@ -683,6 +688,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                         start.instanceId(),
                         module,
                         error == null ? null : rootMessage(error),
+                        error != null && fetchUnavailable(error),
                         (System.nanoTime() - began) / 1_000)));
   }
 
@@ -693,7 +699,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     }
     if (prepared.failure() != null) {
       remove(sandbox);
-      sandbox.owner.tell(new InstanceFailed(prepared.instanceId(), settings.nodeId(), false, prepared.failure()));
+      // a module the store could not deliver now: refused, so the owner tries another node
+      sandbox.owner.tell(
+          new InstanceFailed(prepared.instanceId(), settings.nodeId(), prepared.unavailable(), prepared.failure()));
       return this;
     }
     sandbox.module = prepared.module();
@@ -952,6 +960,19 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private Behavior<Command> onPostStop() {
     modules.clear();
     return this;
+  }
+
+  /**
+   * Whether a start failed because its module could not be fetched now (Cassandra unreachable, a
+   * timeout), rather than for good (a module that is missing, corrupt, or cannot run).
+   */
+  private static boolean fetchUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ModuleCache.FetchFailed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable error) {

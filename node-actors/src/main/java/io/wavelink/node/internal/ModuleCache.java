@@ -6,6 +6,7 @@ import io.wavelink.node.sandbox.ExecutionMode;
 import io.wavelink.node.sandbox.InvalidModuleException;
 import io.wavelink.node.sandbox.PreparedModule;
 import io.wavelink.node.sandbox.SandboxRuntime;
+import io.wavelink.persistence.ModuleStore;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -40,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the bytes of a module with no use left are kept, least recently used first out, while the
  *       idle bytes stay within {@code idleBytesLimit}, so that a module whose instances all stopped
  *       is not fetched again at its next start.
- *   <li>A failed fetch or preparation is forgotten: the next start tries again.
+ *   <li>A failed fetch or preparation is forgotten: the next start tries again. A fetch that failed
+ *       because the module store did not answer fails with {@link FetchFailed}.
  * </ul>
  *
  * <p>Thread-safety: {@link #prepare}, {@link #release}, {@link #clear} and {@link #stats} are called
@@ -57,6 +59,17 @@ public final class ModuleCache {
   public record Stats(int modules, long idleBytes, long fetches, long fetchedBytes) {}
 
   private record Key(String module, ExecutionMode mode) {}
+
+  /**
+   * A stored module could not be fetched now: the module store did not answer (Cassandra down, a
+   * timeout). Unlike a module that is missing, corrupt or cannot run, another try, or a node that
+   * holds the module, may succeed.
+   */
+  public static final class FetchFailed extends RuntimeException {
+    public FetchFailed(String sha256, Throwable cause) {
+      super("module " + sha256 + " could not be fetched from the module store now: " + cause, cause);
+    }
+  }
 
   private final SandboxRuntime runtime;
   private final Executor executor;
@@ -159,11 +172,21 @@ public final class ModuleCache {
       } catch (RuntimeException e) {
         fetched = CompletableFuture.failedFuture(e);
       }
-      made = fetched.thenApply(
-          b -> {
-            fetchedBytes.addAndGet(b.length);
-            return b;
-          });
+      made =
+          fetched.handle(
+              (b, error) -> {
+                if (error == null) {
+                  fetchedBytes.addAndGet(b.length);
+                  return b;
+                }
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof ModuleStore.NotFound
+                    || cause instanceof ModuleStore.Corrupt
+                    || cause instanceof IllegalStateException) {
+                  throw new CompletionException(cause); // for good: no other try helps
+                }
+                throw new FetchFailed(module.sha256(), cause);
+              });
     }
     code.put(key, made);
     CompletableFuture<byte[]> mine = made;

@@ -59,7 +59,8 @@ class ModuleCacheTest {
       fetches.incrementAndGet();
       if (failNext) {
         failNext = false;
-        return CompletableFuture.failedFuture(new IllegalStateException("Cassandra is down"));
+        return CompletableFuture.failedFuture(
+            new java.io.UncheckedIOException(new java.io.IOException("Cassandra is down")));
       }
       byte[] m = modules.get(sha256);
       return gate.thenApplyAsync(
@@ -136,10 +137,20 @@ class ModuleCacheTest {
     String key = ModuleCache.keyOf("a", 1, ECHO_REF);
     ExecutionException e =
         assertThrows(ExecutionException.class, () -> get(cache.prepare(key, ECHO_REF, ExecutionMode.INTERPRETED, 64)));
+    assertInstanceOf(ModuleCache.FetchFailed.class, e.getCause(), "the store did not answer: worth another try");
     assertTrue(e.getCause().getMessage().contains("Cassandra is down"), e.toString());
     cache.release(key, ExecutionMode.INTERPRETED);
     get(cache.prepare(key, ECHO_REF, ExecutionMode.INTERPRETED, 64));
     assertEquals(2, source.fetches.get());
+  }
+
+  @Test
+  void aMissingModuleFailsForGood() {
+    CountingSource source = new CountingSource();
+    ModuleCache cache = new ModuleCache(runtime, pool, source, 64L << 20);
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> get(cache.prepare("k", ECHO_REF, ExecutionMode.INTERPRETED, 64)));
+    assertInstanceOf(ModuleStore.NotFound.class, e.getCause());
   }
 
   @Test
