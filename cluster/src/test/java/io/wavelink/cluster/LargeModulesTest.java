@@ -48,12 +48,16 @@ class LargeModulesTest {
     cql = TestCassandra.newSession();
   }
 
+  /** Deletes what the tests deployed, so that members of later tests do not wake these functions. */
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     if (cql != null) {
       cql.close();
     }
     if (member != null) {
+      for (String f : List.of("big5", "same-a", "same-b", "two-gib")) {
+        http.delete("/v1/functions/" + f);
+      }
       member.close();
     }
   }
