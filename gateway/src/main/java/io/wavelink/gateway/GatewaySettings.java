@@ -42,13 +42,15 @@ public record GatewaySettings(
    * @param threads deploys parsed and validated at once
    * @param queue deploys waiting for a thread; more answer 503 with Retry-After
    * @param timeout the most a deploy's checks may take once started (the answer is then a 400)
+   * @param maxBytes the most the bodies of the deploys being checked or waiting may add up to (a
+   *     deploy is always taken when no other is): beyond, 503 with Retry-After
    */
-  public record Validation(int threads, int queue, Duration timeout) {
+  public record Validation(int threads, int queue, Duration timeout, long maxBytes) {
 
     public Validation {
-      if (threads < 1 || queue < 0) {
+      if (threads < 1 || queue < 0 || maxBytes < 1) {
         throw new IllegalArgumentException(
-            "wavelink.gateway.deploy-validation: threads must be positive and queue not negative");
+            "wavelink.gateway.deploy-validation: threads and max-bytes must be positive, queue not negative");
       }
     }
   }
@@ -78,7 +80,8 @@ public record GatewaySettings(
         new Validation(
             c.getInt("deploy-validation.threads"),
             c.getInt("deploy-validation.queue"),
-            c.getDuration("deploy-validation.timeout")));
+            c.getDuration("deploy-validation.timeout"),
+            c.getBytes("deploy-validation.max-bytes")));
   }
 
   public GatewaySettings withPort(int newPort) {

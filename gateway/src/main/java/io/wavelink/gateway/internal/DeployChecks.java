@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #check} never runs on the caller's thread and never fails: it completes with {@link
  *       Valid} (the spec, naming its module by SHA-256, and the module's bytes to store) or {@link
  *       Refused} (an HTTP status, an error code and a message for the user).
- *   <li>Bounded: at most {@code threads} deploys are checked at once and {@code queue} wait; a
- *       deploy beyond that is refused at once with 503 ({@code retryAfter}), the route never waits.
+ *   <li>Bounded: at most {@code threads} deploys are checked at once and {@code queue} wait, and
+ *       their bodies add up to at most {@code max-bytes} (a deploy alone is always taken); a deploy
+ *       beyond that is refused at once with 503 ({@code retryAfter}), the route never waits.
  *   <li>Timed: once its check starts, a deploy is answered within {@code timeout} (400 {@code
  *       invalid_module} if the check has not ended). Chicory's parser cannot be interrupted, so a
  *       check that overran goes on to its end on its thread, which the bound above accounts for.
@@ -88,6 +89,8 @@ public final class DeployChecks implements AutoCloseable {
   private final SandboxRuntime runtime;
   private final GatewaySettings settings;
   private final ThreadPoolExecutor executor;
+  /** bodies of the deploys being checked or waiting, in bytes */
+  private final java.util.concurrent.atomic.AtomicLong bytesHeld = new java.util.concurrent.atomic.AtomicLong();
   private final ObjectMapper json =
       new ObjectMapper()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -121,6 +124,13 @@ public final class DeployChecks implements AutoCloseable {
   /** Checks the deploy of {@code name} (a valid function name) with {@code body}; never fails. */
   public CompletionStage<Outcome> check(String name, byte[] body) {
     CompletableFuture<Outcome> result = new CompletableFuture<>();
+    long held = bytesHeld.addAndGet(body.length);
+    if (held > settings.validation().maxBytes() && held != body.length) {
+      bytesHeld.addAndGet(-body.length);
+      result.complete(busy());
+      return result;
+    }
+    result.whenComplete((o, e) -> bytesHeld.addAndGet(-body.length));
     try {
       executor.execute(
           () -> {
@@ -150,14 +160,18 @@ public final class DeployChecks implements AutoCloseable {
             }
           });
     } catch (RejectedExecutionException e) {
-      result.complete(
-          new Refused(
-              503, "busy",
-              "the gateway is checking " + (settings.validation().threads() + settings.validation().queue())
-                  + " deploys already; retry in a moment",
-              true));
+      result.complete(busy());
     }
     return result;
+  }
+
+  private Refused busy() {
+    return new Refused(
+        503, "busy",
+        "the gateway is checking as many deploys as it may at once (" + settings.validation().threads()
+            + " checked, " + settings.validation().queue() + " waiting, " + (settings.validation().maxBytes() >> 20)
+            + " MiB of bodies); retry in a moment",
+        true);
   }
 
   /** The checks, on the calling thread (tests; {@link #check} runs them on the executor). */

@@ -186,7 +186,7 @@ class DeployChecksTest {
     return new GatewaySettings(
         "127.0.0.1", 0, SETTINGS.maxInvokeBytes(), SETTINGS.maxDeployBytes(), SETTINGS.invokeTimeout(),
         SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.maxModuleBytes(),
-        new GatewaySettings.Validation(threads, queue, timeout));
+        new GatewaySettings.Validation(threads, queue, timeout, 140L << 20));
   }
 
   @Test
@@ -201,6 +201,26 @@ class DeployChecksTest {
       assertTrue(busy.retryAfter());
       slow.release.countDown();
       assertInstanceOf(DeployChecks.Valid.class, first.get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void bodiesBeyondTheByteBoundAnswer503ButOneDeployIsAlwaysTaken() throws Exception {
+    SlowRuntime slow = new SlowRuntime();
+    GatewaySettings tight =
+        new GatewaySettings(
+            "127.0.0.1", 0, SETTINGS.maxInvokeBytes(), SETTINGS.maxDeployBytes(), SETTINGS.invokeTimeout(),
+            SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.maxModuleBytes(),
+            new GatewaySettings.Validation(2, 8, Duration.ofSeconds(30), 100));
+    try (DeployChecks checks = new DeployChecks(slow, tight)) {
+      byte[] body = body(ECHO, Map.of());
+      assertTrue(body.length > 100);
+      CompletableFuture<DeployChecks.Outcome> first = checks.check("f", body).toCompletableFuture();
+      assertTrue(slow.entered.await(30, TimeUnit.SECONDS));
+      refused(checks.check("g", body).toCompletableFuture().getNow(null), 503);
+      slow.release.countDown();
+      assertInstanceOf(DeployChecks.Valid.class, first.get(30, TimeUnit.SECONDS));
+      assertInstanceOf(DeployChecks.Valid.class, check(checks, body), "the bytes were given back");
     }
   }
 
