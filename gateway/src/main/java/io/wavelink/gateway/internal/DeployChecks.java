@@ -2,6 +2,8 @@ package io.wavelink.gateway.internal;
 
 import com.fasterxml.jackson.core.Base64Variant;
 import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -91,16 +93,26 @@ public final class DeployChecks implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   /** bodies of the deploys being checked or waiting, in bytes */
   private final java.util.concurrent.atomic.AtomicLong bytesHeld = new java.util.concurrent.atomic.AtomicLong();
-  private final ObjectMapper json =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          // RFC 4648 base64 as `base64 -w0` writes it; padding may be left out
-          .setBase64Variant(
-              Base64Variants.MIME_NO_LINEFEEDS.withReadPadding(Base64Variant.PaddingReadBehaviour.PADDING_ALLOWED));
+  private final ObjectMapper json;
 
   public DeployChecks(SandboxRuntime runtime, GatewaySettings settings) {
     this.runtime = runtime;
     this.settings = settings;
+    // the module's base64 is one JSON string as long as the body: Jackson's default bound on a
+    // string (20 M characters) would refuse a module of more than 15 MB
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength((int) Math.min(Integer.MAX_VALUE - 8, settings.maxDeployBytes()))
+                    .build())
+            .build();
+    this.json =
+        new ObjectMapper(factory)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // RFC 4648 base64 as `base64 -w0` writes it; padding may be left out
+            .setBase64Variant(
+                Base64Variants.MIME_NO_LINEFEEDS.withReadPadding(Base64Variant.PaddingReadBehaviour.PADDING_ALLOWED));
     AtomicInteger n = new AtomicInteger();
     BlockingQueue<Runnable> queue =
         settings.validation().queue() == 0
