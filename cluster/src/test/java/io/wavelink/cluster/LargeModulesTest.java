@@ -55,7 +55,7 @@ class LargeModulesTest {
       cql.close();
     }
     if (member != null) {
-      for (String f : List.of("big5", "same-a", "same-b", "two-gib")) {
+      for (String f : List.of("big5", "big50", "same-a", "same-b", "two-gib")) {
         http.delete("/v1/functions/" + f);
       }
       member.close();
@@ -159,6 +159,37 @@ class LargeModulesTest {
     assertEquals(fetchesWithA, node.get("moduleFetches").asLong(), "same-b's instance used the module on the node");
     assertArrayEquals("a".getBytes(StandardCharsets.UTF_8), invokeOk("same-a", "a"));
     assertArrayEquals("b".getBytes(StandardCharsets.UTF_8), invokeOk("same-b", "b"));
+  }
+
+  /** The documented limit: a valid module of 50 MiB deploys (stored in 50 chunks) and answers. */
+  @Test
+  void aValidFiftyMebibyteModuleDeploysAndAnswers() throws Exception {
+    byte[] echo = ExampleFunctions.load("echo");
+    // the custom section's header takes 9 bytes: the module is exactly 50 MiB
+    byte[] big = withCustomSection(echo, 50 * 1024 * 1024 - echo.length - 9, 50);
+    assertEquals(50 * 1024 * 1024, big.length);
+    byte[] prefix = "{\"memoryMb\":64,\"code\":\"".getBytes(StandardCharsets.US_ASCII);
+    byte[] code = java.util.Base64.getEncoder().encode(big);
+    byte[] body = new byte[prefix.length + code.length + 2];
+    System.arraycopy(prefix, 0, body, 0, prefix.length);
+    System.arraycopy(code, 0, body, prefix.length, code.length);
+    body[body.length - 2] = '"';
+    body[body.length - 1] = '}';
+    code = null;
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> deployed =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + member.httpPort() + "/v1/functions/big50"))
+                .timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    body = null;
+    assertEquals(201, deployed.statusCode(), deployed.body());
+    String hash = ModuleStore.sha256(big);
+    assertEquals(50, cql.execute("SELECT chunks FROM wavelink.modules WHERE hash = ?", hash).one().getInt("chunks"));
+    assertArrayEquals("fifty".getBytes(StandardCharsets.UTF_8), invokeOk("big50", "fifty"));
   }
 
   /** A module of 51 MiB, over the 50 MiB limit: 413 with a JSON error, the body never read. */
