@@ -168,7 +168,7 @@ class LargeModulesTest {
     // the custom section's header takes 9 bytes: the module is exactly 50 MiB
     byte[] big = withCustomSection(echo, 50 * 1024 * 1024 - echo.length - 9, 50);
     assertEquals(50 * 1024 * 1024, big.length);
-    byte[] prefix = "{\"memoryMb\":64,\"code\":\"".getBytes(StandardCharsets.US_ASCII);
+    byte[] prefix = "{\"memoryMb\":64,\"timeoutMs\":60000,\"code\":\"".getBytes(StandardCharsets.US_ASCII);
     byte[] code = java.util.Base64.getEncoder().encode(big);
     byte[] body = new byte[prefix.length + code.length + 2];
     System.arraycopy(prefix, 0, body, 0, prefix.length);
