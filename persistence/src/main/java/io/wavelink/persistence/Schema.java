@@ -46,6 +46,9 @@ public final class Schema {
           "modules",
           "module_chunks");
 
+  /** The tables of the {@link ModuleStore}, in the journal's keyspace (not the plugin's). */
+  public static final List<String> MODULE_TABLES = List.of("modules", "module_chunks");
+
   /** The snapshot keyspace's tables. */
   public static final List<String> SNAPSHOT_TABLES = List.of("snapshots");
 
