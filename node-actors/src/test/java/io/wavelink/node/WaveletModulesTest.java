@@ -115,8 +115,9 @@ class WaveletModulesTest {
     for (String id : new String[] {"a-e-1", "b-e-1", "b-r-1"}) {
       w.tell(new Wavelet.StopInstance(id));
     }
-    w.tell(start("a-e-2", "a", InstanceKind.EMERGENCY, module, a.getRef()));
-    a.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(30));
+    TestProbe<Wavelet.InstanceEvent> again = testKit.createTestProbe();
+    w.tell(start("a-e-2", "a", InstanceKind.EMERGENCY, module, again.getRef()));
+    again.expectMessageClass(Wavelet.InstanceReady.class, Duration.ofSeconds(30));
     assertEquals(1, fetches.get() - before);
   }
 
