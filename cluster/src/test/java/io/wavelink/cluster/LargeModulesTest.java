@@ -195,18 +195,15 @@ class LargeModulesTest {
   /**
    * A module of 51 MiB, over the 50 MiB limit: 413 with a JSON error. Sent as curl sends a large
    * body, with {@code Expect: 100-continue}, over a plain socket (the JDK 17 HttpClient waits forever
-   * for a 100 that a refusal never sends, JDK-8286171): the refusal comes before the upload, and if
-   * the server asked for the body, it is sent.
+   * for a 100 that a refusal never sends, JDK-8286171): the refusal comes before the upload.
    */
   @Test
   void aFiftyOneMebibyteModuleAnswers413() throws Exception {
     int moduleBytes = 51 * 1024 * 1024;
     byte[] prefix = "{\"runtime\":\"wasm\",\"code\":\"".getBytes(StandardCharsets.US_ASCII);
     byte[] suffix = "\"}".getBytes(StandardCharsets.US_ASCII);
-    byte[] body = new byte[prefix.length + 4 * ((moduleBytes + 2) / 3) + suffix.length];
-    Arrays.fill(body, (byte) 'A'); // base64 of zeros
-    System.arraycopy(prefix, 0, body, 0, prefix.length);
-    System.arraycopy(suffix, 0, body, body.length - suffix.length, suffix.length);
+    // the body would be the prefix, the module's base64 and the suffix: only its length is sent
+    long bodyLength = prefix.length + 4L * ((moduleBytes + 2) / 3) + suffix.length;
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", member.httpPort())) {
       socket.setSoTimeout(60_000);
       java.io.OutputStream out = socket.getOutputStream();
@@ -214,17 +211,11 @@ class LargeModulesTest {
           new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       out.write(
           ("PUT /v1/functions/huge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  + "Expect: 100-continue\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                  + "Expect: 100-continue\r\nContent-Length: " + bodyLength + "\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String status = in.readLine();
-      if (status.contains(" 100 ")) {
-        in.readLine(); // the empty line after the interim response
-        out.write(body);
-        out.flush();
-        status = in.readLine();
-      }
-      assertTrue(status.startsWith("HTTP/1.1 413"), status);
+      assertTrue(status.startsWith("HTTP/1.1 413"), "refused without asking for the body: " + status);
       int length = 0;
       for (String header = in.readLine(); !header.isEmpty(); header = in.readLine()) {
         if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {

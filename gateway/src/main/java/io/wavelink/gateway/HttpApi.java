@@ -179,6 +179,22 @@ public final class HttpApi extends AllDirectives {
    * its hash, sent to the function's entity, which journals it.
    */
   private Route deploy(String name) {
+    return extractRequestEntity(
+        requestEntity -> {
+          // a body that says it is too large is refused before it is read (with Expect: 100-continue,
+          // before it is sent): the entity stream is never started
+          java.util.OptionalLong length = requestEntity.getContentLengthOption();
+          if (length.isPresent() && length.getAsLong() > settings.maxDeployBytes()) {
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+                "the deploy's body is " + length.getAsLong() + " bytes, more than the limit of "
+                    + settings.maxDeployBytes() + " bytes (a module of at most " + settings.maxModuleBytes()
+                    + " bytes, base64-encoded)");
+          }
+          return deployBody(name);
+        });
+  }
+
+  private Route deployBody(String name) {
     return optionalHeaderValueByName(
         "If-Match",
         ifMatch ->
