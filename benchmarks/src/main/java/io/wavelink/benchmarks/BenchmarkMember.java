@@ -7,8 +7,10 @@ import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.ModuleRef;
 import io.wavelink.node.sandbox.ExampleFunctions;
 import io.wavelink.persistence.CassandraServer;
+import io.wavelink.persistence.ModuleStore;
 import io.wavelink.persistence.Schema;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -87,6 +89,8 @@ final class BenchmarkMember implements AutoCloseable {
     BenchmarkMember m = new BenchmarkMember(member);
     m.await("member Up", Duration.ofSeconds(60),
         () -> Cluster.get(member.system()).selfMember().status() == MemberStatus.up());
+    // the specs of echo() name the module by hash: put it in the module store, as the gateway does
+    ModuleStore.create(member.system()).store(ECHO_SHA256, ECHO).toCompletableFuture().get(60, TimeUnit.SECONDS);
     return m;
   }
 
@@ -114,11 +118,17 @@ final class BenchmarkMember implements AutoCloseable {
     return sharding.entityRefFor(FunctionEntity.TYPE_KEY, name);
   }
 
-  /** An echo function; {@code regularTrackDelayMs} and scale as given, mode dual. */
+  private static final byte[] ECHO = ExampleFunctions.load("echo");
+  private static final String ECHO_SHA256 = ModuleStore.sha256(ECHO);
+
+  /**
+   * An echo function; {@code regularTrackDelayMs} and scale as given, mode dual. Its module is in
+   * the module store ({@link #start} puts it there), named by its hash.
+   */
   static FunctionSpec echo(
       String name, int concurrency, int minScale, int maxScale, long regularTrackDelayMs) {
     return new FunctionSpec(
-        name, FunctionSpec.WASM, ExampleFunctions.load("echo"), 64, 10_000, concurrency, minScale,
+        name, FunctionSpec.WASM, ModuleRef.stored(ECHO_SHA256, ECHO.length), 64, 10_000, concurrency, minScale,
         maxScale, Map.of(), "dual", regularTrackDelayMs, Map.of());
   }
 

@@ -16,6 +16,7 @@ import io.wavelink.node.sandbox.SandboxRuntime;
 import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
 import io.wavelink.persistence.CassandraServer;
 import io.wavelink.persistence.JournalHealth;
+import io.wavelink.persistence.ModuleStore;
 import io.wavelink.persistence.Schema;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,9 +118,12 @@ public final class WaveLinkMember implements AutoCloseable {
                 (int) config.getBytes("wavelink.blobs.inline-limit").longValue(),
                 config.getDuration("wavelink.blobs.fetch-timeout"))
             .start(system);
+    // modules by SHA-256 in Cassandra, on the journal's own driver session: the gateway stores a
+    // module before it deploys, a worker fetches it once by hash
+    ModuleStore modules = ModuleStore.create(system);
     if (member.has(MemberSettings.WORKER)) {
       system.systemActorOf(
-          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding, blobs),
+          Wavelet.create(nodeSettings, runtime, sandboxPool, preparePool, sharding, blobs, modules::fetch),
           Wavelet.actorName(nodeSettings.nodeId()),
           org.apache.pekko.actor.typed.Props.empty());
     }
@@ -139,7 +143,8 @@ public final class WaveLinkMember implements AutoCloseable {
               () -> ready(system, journal),
               journal::check,
               WaveLinkMember::scrape,
-              blobs);
+              blobs,
+              modules);
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())

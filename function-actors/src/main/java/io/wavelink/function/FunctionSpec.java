@@ -1,17 +1,21 @@
 package io.wavelink.function;
 
+import io.wavelink.node.ModuleRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * What a user deploys: the module and how to run and scale it. Immutable; the code travels with the
- * spec into the journal (the function's {@code FunctionDeployed} event) and to the Wavelets.
+ * What a user deploys: the module and how to run and scale it. Immutable. The module itself is in
+ * the module store ({@code io.wavelink.persistence.ModuleStore}), which the gateway fills before it
+ * deploys: the spec, and with it the journal's {@code FunctionDeployed} event and every {@code
+ * StartInstance}, carries only the module's SHA-256 and size. A spec read from a journal written
+ * before the module store carries the code inline instead ({@link ModuleRef#inline}).
  *
  * @param name DNS-label-like name, also the FunctionEntity id
  * @param runtime only {@code "wasm"} (a WASI preview1 command module run by Chicory)
- * @param code the module's bytes
+ * @param module the module: its hash in the module store (or, from an old journal, its bytes)
  * @param memoryMb linear-memory cap of one invocation, and what an instance reserves on its node
  * @param timeoutMs an invocation's deadline, counted from its arrival (queueing included)
  * @param concurrency invocations one regular instance serves at once
@@ -27,7 +31,7 @@ import java.util.regex.Pattern;
 public record FunctionSpec(
     String name,
     String runtime,
-    byte[] code,
+    ModuleRef module,
     int memoryMb,
     long timeoutMs,
     int concurrency,
@@ -47,10 +51,29 @@ public record FunctionSpec(
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
+  /**
+   * @throws IllegalArgumentException if {@code env} or {@code autoscaling} holds a null key or
+   *     value, with a message for the user
+   */
   public FunctionSpec {
-    env = env == null ? Map.of() : Map.copyOf(env);
+    module = module == null ? ModuleRef.NONE : module;
+    env = env == null ? Map.of() : Map.copyOf(requireNoNulls("env", env));
     controlPlaneMode = controlPlaneMode == null ? "" : controlPlaneMode;
-    autoscaling = autoscaling == null ? Map.of() : Map.copyOf(autoscaling);
+    autoscaling = autoscaling == null ? Map.of() : Map.copyOf(requireNoNulls("autoscaling", autoscaling));
+  }
+
+  private static <V> Map<String, V> requireNoNulls(String field, Map<String, V> map) {
+    for (Map.Entry<String, V> e : map.entrySet()) {
+      if (e.getKey() == null) {
+        throw new IllegalArgumentException(field + " keys must not be null");
+      }
+      if (e.getValue() == null) {
+        throw new IllegalArgumentException(
+            field + " values must not be null (\"" + e.getKey() + "\" is null): "
+                + (field.equals("env") ? "use a string, \"\" for an empty one" : "use a number, or leave the knob out"));
+      }
+    }
+    return map;
   }
 
   /** Whether {@code name} may name a function. */
@@ -68,7 +91,7 @@ public record FunctionSpec(
     if (!WASM.equals(runtime)) {
       problems.add("runtime must be \"wasm\" (got \"" + runtime + "\")");
     }
-    if (code == null || code.length == 0) {
+    if (module.isEmpty()) {
       problems.add("code must be a base64-encoded WebAssembly module");
     }
     if (memoryMb < 1 || memoryMb > MAX_MEMORY_MB) {
@@ -99,10 +122,10 @@ public record FunctionSpec(
     return problems;
   }
 
-  /** The same spec without its code, for listings. */
+  /** The same spec without inline code, for listings (a stored module's hash and size stay). */
   public FunctionSpec withoutCode() {
     return new FunctionSpec(
-        name, runtime, new byte[0], memoryMb, timeoutMs, concurrency, minScale, maxScale, env,
+        name, runtime, module.withoutCode(), memoryMb, timeoutMs, concurrency, minScale, maxScale, env,
         controlPlaneMode, regularTrackDelayMs, autoscaling);
   }
 }

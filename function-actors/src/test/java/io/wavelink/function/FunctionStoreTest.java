@@ -39,7 +39,7 @@ class FunctionStoreTest {
 
   private static FunctionSpec spec(int concurrency) {
     return new FunctionSpec(
-        "echo", "wasm", new byte[] {0, 97, 115, 109}, 64, 1000, concurrency, 0, 5, Map.of("A", "b"), "", -1, Map.of());
+        "echo", "wasm", io.wavelink.node.ModuleRef.stored("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 4), 64, 1000, concurrency, 0, 5, Map.of("A", "b"), "", -1, Map.of());
   }
 
   @Test

@@ -3,22 +3,21 @@ package io.wavelink.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
+import io.wavelink.gateway.internal.DeployChecks;
 import io.wavelink.gateway.internal.FunctionListing;
 import io.wavelink.gateway.internal.LostCallRetries;
 import io.wavelink.gateway.internal.PendingInvocations;
 import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
-import io.wavelink.node.sandbox.InvalidModuleException;
 import io.wavelink.node.sandbox.SandboxRuntime;
+import io.wavelink.persistence.ModuleStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +73,6 @@ public final class HttpApi extends AllDirectives {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final NodeDirectory directory;
-  private final SandboxRuntime runtime;
   private final GatewaySettings settings;
   private final Supplier<CompletionStage<Boolean>> readiness;
   private final Supplier<CompletionStage<Boolean>> journalReachable;
@@ -82,6 +80,8 @@ public final class HttpApi extends AllDirectives {
   private final Executor executor;
   private final PendingInvocations pending;
   private final Blobs blobs;
+  private final ModuleStore modules;
+  private final DeployChecks deployChecks;
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -90,6 +90,7 @@ public final class HttpApi extends AllDirectives {
    * @param journalReachable answers whether the journal answers now; deploys need it
    * @param metrics the current Prometheus scrape text
    * @param blobs this member's {@link Blobs}: large inputs and outputs travel apart
+   * @param modules where deploys store their modules before the spec, naming them by hash, is sent
    */
   public HttpApi(
       ActorSystem<?> system,
@@ -100,17 +101,20 @@ public final class HttpApi extends AllDirectives {
       Supplier<CompletionStage<Boolean>> readiness,
       Supplier<CompletionStage<Boolean>> journalReachable,
       Supplier<String> metrics,
-      Blobs blobs) {
+      Blobs blobs,
+      ModuleStore modules) {
     this.system = system;
     this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
-    this.runtime = runtime;
     this.settings = settings;
     this.readiness = readiness;
     this.journalReachable = journalReachable;
     this.metrics = metrics;
     this.executor = system.executionContext();
+    this.modules = modules;
+    this.deployChecks = new DeployChecks(runtime, settings);
+    system.getWhenTerminated().thenRun(deployChecks::close);
     this.pending =
         new PendingInvocations(
             (function, input, inputRef, timeout) ->
@@ -126,20 +130,6 @@ public final class HttpApi extends AllDirectives {
         "gateway-retries-" + System.identityHashCode(this),
         org.apache.pekko.actor.typed.Props.empty());
   }
-
-  /** The deploy request body; absent fields take their defaults. */
-  public record DeployRequest(
-      String runtime,
-      String code,
-      Integer memoryMb,
-      Long timeoutMs,
-      Integer concurrency,
-      Integer minScale,
-      Integer maxScale,
-      Map<String, String> env,
-      String controlPlaneMode,
-      Long regularTrackDelayMs,
-      Map<String, Double> autoscaling) {}
 
   /** The full API: functions, nodes, metrics and health. For members with the gateway role. */
   public Route route() {
@@ -190,7 +180,29 @@ public final class HttpApi extends AllDirectives {
                     path("invoke", () -> post(() -> invoke(name))))));
   }
 
+  /**
+   * Deploy: the body is read (at most {@code max-deploy-size}, 413 beyond), checked off the route's
+   * thread ({@link DeployChecks}: JSON, limits, the module validated and hashed), the module put in
+   * the module store (idempotent: content-addressed), and only then the spec, naming the module by
+   * its hash, sent to the function's entity, which journals it.
+   */
   private Route deploy(String name) {
+    return extractRequestEntity(
+        requestEntity -> {
+          // a body that says it is too large is refused before it is read (with Expect: 100-continue,
+          // before it is sent): the entity stream is never started
+          java.util.OptionalLong length = requestEntity.getContentLengthOption();
+          if (length.isPresent() && length.getAsLong() > settings.maxDeployBytes()) {
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+                "the deploy's body is " + length.getAsLong() + " bytes, more than the limit of "
+                    + settings.maxDeployBytes() + " bytes (a module of at most " + settings.maxModuleBytes()
+                    + " bytes, base64-encoded)");
+          }
+          return deployBody(name);
+        });
+  }
+
+  private Route deployBody(String name) {
     return optionalHeaderValueByName(
         "If-Match",
         ifMatch ->
@@ -204,75 +216,67 @@ public final class HttpApi extends AllDirectives {
                             return error(StatusCodes.BAD_REQUEST, "invalid_name",
                                 "function names are 1-63 lower-case letters, digits or '-'");
                           }
-                          DeployRequest request;
-                          try {
-                            request = json.readValue(body, DeployRequest.class);
-                          } catch (UnrecognizedPropertyException e) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_spec",
-                                "unknown field \"" + e.getPropertyName() + "\"");
-                          } catch (Exception e) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_spec",
-                                "the body must be a JSON function spec: " + firstLine(e.getMessage()));
-                          }
-                          if (request == null) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", "the body must be a JSON function spec");
-                          }
                           long expected;
                           try {
                             expected = ifMatch.map(v -> Long.parseLong(v.replace("\"", "").trim())).orElse(0L);
                           } catch (NumberFormatException e) {
                             return error(StatusCodes.BAD_REQUEST, "invalid_if_match", "If-Match must be a version number");
                           }
-                          FunctionSpec spec;
-                          try {
-                            spec = toSpec(name, request);
-                          } catch (IllegalArgumentException e) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", e.getMessage());
-                          }
-                          List<String> problems = spec.problems();
-                          if (!problems.isEmpty()) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_spec", String.join("; ", problems));
-                          }
-                          try {
-                            runtime.validate(spec.code(), spec.memoryMb());
-                          } catch (InvalidModuleException e) {
-                            return error(StatusCodes.BAD_REQUEST, "invalid_module", e.getMessage());
-                          }
                           return onSuccess(
-                              journalReachable.get().exceptionally(e -> false),
-                              reachable -> {
-                                if (!reachable) {
-                                  return error(StatusCodes.SERVICE_UNAVAILABLE, "journal_unavailable",
-                                      "the journal (Cassandra) is not reachable, so the deploy cannot be made durable;"
-                                          + " nothing was changed, retry when it is back");
-                                }
-                                CompletionStage<FunctionEntity.DeployReply> reply =
-                                    function(name).ask(r -> new FunctionEntity.Deploy(spec, expected, r), settings.controlTimeout());
-                                return onSuccess(reply, r -> deployed(name, r));
-                              });
+                              deployChecks.check(name, body),
+                              outcome ->
+                                  outcome instanceof DeployChecks.Valid valid
+                                      ? deployValid(name, valid, expected)
+                                      : refused((DeployChecks.Refused) outcome));
                         })));
   }
 
-  private static FunctionSpec toSpec(String name, DeployRequest r) {
-    byte[] code;
-    try {
-      code = r.code() == null ? new byte[0] : Base64.getDecoder().decode(r.code().trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("code must be base64: " + e.getMessage());
+  private Route deployValid(String name, DeployChecks.Valid valid, long expected) {
+    return onSuccess(
+        journalReachable.get().exceptionally(e -> false),
+        reachable -> {
+          if (!reachable) {
+            return error(StatusCodes.SERVICE_UNAVAILABLE, "journal_unavailable",
+                "the journal (Cassandra) is not reachable, so the deploy cannot be made durable;"
+                    + " nothing was changed, retry when it is back");
+          }
+          FunctionSpec spec = valid.spec();
+          CompletionStage<String> stored =
+              modules
+                  .store(spec.module().sha256(), valid.code())
+                  .handle((written, e) -> e == null ? "" : rootMessage(e));
+          return onSuccess(
+              stored,
+              failure -> {
+                if (!failure.isEmpty()) {
+                  return error(StatusCodes.SERVICE_UNAVAILABLE, "module_store_unavailable",
+                      "the module store (Cassandra) did not store the module: " + failure
+                          + "; nothing was changed, retry when it is back");
+                }
+                CompletionStage<FunctionEntity.DeployReply> reply =
+                    function(name).ask(r -> new FunctionEntity.Deploy(spec, expected, r), settings.controlTimeout());
+                return onSuccess(reply, r -> deployed(name, r));
+              });
+        });
+  }
+
+  private Route refused(DeployChecks.Refused r) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", r.error());
+    body.put("message", r.message());
+    HttpResponse response =
+        HttpResponse.create()
+            .withStatus(r.status())
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body)));
+    return complete(r.retryAfter() ? response.addHeader(RawHeader.create("Retry-After", "1")) : response);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
     }
-    return new FunctionSpec(
-        name,
-        r.runtime() == null ? FunctionSpec.WASM : r.runtime(),
-        code,
-        r.memoryMb() == null ? 128 : r.memoryMb(),
-        r.timeoutMs() == null ? 10_000 : r.timeoutMs(),
-        r.concurrency() == null ? 1 : r.concurrency(),
-        r.minScale() == null ? 0 : r.minScale(),
-        r.maxScale() == null ? 10 : r.maxScale(),
-        r.env(),
-        r.controlPlaneMode(),
-        r.regularTrackDelayMs() == null ? -1 : r.regularTrackDelayMs(),
-        r.autoscaling());
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private Route deployed(String name, FunctionEntity.DeployReply reply) {
@@ -364,6 +368,7 @@ public final class HttpApi extends AllDirectives {
     FunctionSpec spec = s.spec();
     Map<String, Object> specJson = new LinkedHashMap<>();
     specJson.put("runtime", spec.runtime());
+    specJson.put("module", Map.of("sha256", spec.module().sha256(), "sizeBytes", spec.module().sizeBytes()));
     specJson.put("memoryMb", spec.memoryMb());
     specJson.put("timeoutMs", spec.timeoutMs());
     specJson.put("concurrency", spec.concurrency());
@@ -595,6 +600,8 @@ public final class HttpApi extends AllDirectives {
         node.put("reclaimableMb", n.status().reclaimableMb());
         node.put("waitingMb", n.status().waitingMb());
         node.put("inFlight", n.status().inFlight());
+        node.put("modules", n.status().modules());
+        node.put("moduleFetches", n.status().moduleFetches());
         List<Map<String, Object>> instances = new ArrayList<>();
         n.status()
             .instances()
@@ -708,13 +715,5 @@ public final class HttpApi extends AllDirectives {
               body.put("message", text);
               return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body)));
             });
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

@@ -51,10 +51,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *       {@link InstanceFailed} with {@code refused}. A reservation not used by a {@link
  *       StartInstance} within {@code reservation-ttl} lapses.
  *   <li>{@link StartInstance} from a NodeEntity (regular track, persisted there, normally reserved
- *       first) or straight from a FunctionEntity (emergency track, never persisted). The module is
- *       prepared off the actor thread (compiled for regular instances, interpreted for emergency
- *       ones); the owner then gets {@link InstanceReady}, or {@link InstanceFailed} if the node has
- *       no room ({@code refused}) or the module cannot be prepared. Idempotent per instance id.
+ *       first) or straight from a FunctionEntity (emergency track, never persisted). It names its
+ *       module by SHA-256: a module the node does not hold is fetched once from the module store
+ *       ({@link ModuleSource}) and shared with every instance of that code; a module already on the
+ *       node waits for nothing. The module is fetched and prepared off the actor thread
+ *       (compiled for regular instances, interpreted for emergency ones); the owner then gets
+ *       {@link InstanceReady}, or {@link InstanceFailed} if the node has no room ({@code refused})
+ *       or the module cannot be fetched or prepared. Idempotent per instance id.
  *   <li>{@link Invoke} runs one invocation on a sandbox thread: the result goes straight to {@code
  *       replyTo} and {@link InvocationFinished} to the owner, so the owner can count in-flight calls.
  *   <li>{@link StopInstance} frees the instance's memory once its in-flight invocations end (or
@@ -97,14 +100,16 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
    * instance reserves {@link #reservedMb()}: memory times concurrency. {@code waitMs} 0: only if
    * there is room now; more: idle emergency instances may be reclaimed for it (any idle instance of
    * another function when {@code callersWaiting}: invocations wait for this one), and it may wait
-   * that long for room.
+   * that long for room. {@code module} names the code by its SHA-256 in the module store (the node
+   * fetches it once and shares it with every instance of that code); only functions deployed before
+   * the module store send their code inline.
    */
   public record StartInstance(
       String instanceId,
       String function,
       long version,
       InstanceKind kind,
-      byte[] code,
+      ModuleRef module,
       int memoryMb,
       int concurrency,
       Map<String, String> env,
@@ -119,12 +124,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         String function,
         long version,
         InstanceKind kind,
-        byte[] code,
+        ModuleRef module,
         int memoryMb,
         int concurrency,
         Map<String, String> env,
         ActorRef<InstanceEvent> owner) {
-      this(instanceId, function, version, kind, code, memoryMb, concurrency, env, owner, 0L, false);
+      this(instanceId, function, version, kind, module, memoryMb, concurrency, env, owner, 0L, false);
     }
 
     public int reservedMb() {
@@ -198,7 +203,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   /** The regular instances the node's NodeEntity has assigned to it; others are stopped. */
   public record Reconcile(Set<String> assignedRegular) implements Command {}
 
-  private record Prepared(String instanceId, PreparedModule module, String failure, long micros)
+  /**
+   * A start's module is ready, or could not be had: {@code unavailable} when its module could not be
+   * fetched now (the module store did not answer), which another node, holding the module, may not
+   * need to do.
+   */
+  private record Prepared(String instanceId, PreparedModule module, String failure, boolean unavailable, long micros)
       implements Command, NoSerializationVerificationNeeded {}
 
   private record Finished(String instanceId, long peakMemoryBytes) implements Command, NoSerializationVerificationNeeded {}
@@ -261,7 +271,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
    * A node as its Wavelet sees it. {@code allocatedMb}: memory its instances reserve; {@code
    * touchedMb}: the most linear memory one call of each touched, added up (reserved is not used);
    * {@code linearMemoryInUseMb}: linear memory held by calls running now; {@code reclaimableMb}:
-   * memory of idle instances that could be asked back; {@code waitingMb}: memory requests wait for.
+   * memory of idle instances that could be asked back; {@code waitingMb}: memory requests wait for;
+   * {@code modules}: modules whose bytes the node holds (in use or kept idle); {@code
+   * moduleFetches}: modules it fetched from the module store since it started (once per module,
+   * unless it was dropped in between).
    */
   public record NodeStatus(
       String nodeId,
@@ -274,7 +287,25 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       int reclaimableMb,
       int waitingMb,
       int touchedMb,
-      int linearMemoryInUseMb) {
+      int linearMemoryInUseMb,
+      int modules,
+      long moduleFetches) {
+
+    public NodeStatus(
+        String nodeId,
+        String member,
+        int capacityMb,
+        int allocatedMb,
+        int inFlight,
+        List<InstanceInfo> instances,
+        boolean draining,
+        int reclaimableMb,
+        int waitingMb,
+        int touchedMb,
+        int linearMemoryInUseMb) {
+      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, reclaimableMb, waitingMb,
+          touchedMb, linearMemoryInUseMb, 0, 0L);
+    }
 
     public NodeStatus(
         String nodeId,
@@ -355,8 +386,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   /** A request waiting for room: a {@link Reserve} or a {@link StartInstance}. */
   private record Waiter(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long arrivalNanos, long deadlineNanos) {}
 
-  private record ModuleKey(String function, long version, ExecutionMode mode) {}
-
   private final NodeSettings settings;
   private final SandboxRuntime runtime;
   private final ExecutorService sandboxPool;
@@ -365,10 +394,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private final Blobs blobs;
   /** this actor, for threads other than its own */
   private final ActorRef<Command> me;
+  /** modules by content, one use per sandbox that started preparing: released when it is removed */
   private final ModuleCache modules;
   private final Map<String, Sandbox> sandboxes = new HashMap<>();
-  /** sandboxes per prepared module, so that a module is evicted when its last one stops */
-  private final Map<ModuleKey, Integer> moduleUsers = new HashMap<>();
   private final Map<String, Waiter> waiting = new LinkedHashMap<>();
   private int allocatedMb;
   private int inFlight;
@@ -378,6 +406,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private final List<ActorRef<org.apache.pekko.Done>> drained = new ArrayList<>();
 
   /**
+   * A Wavelet without a module store: only inline modules ({@link ModuleRef#inline}) start.
+   *
    * @param sharding to register with this node's NodeEntity; {@code null} in tests that drive the
    *     Wavelet alone
    */
@@ -387,22 +417,28 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       ExecutorService sandboxPool,
       ExecutorService preparePool,
       ClusterSharding sharding) {
-    return create(settings, runtime, sandboxPool, preparePool, sharding, null);
+    return create(settings, runtime, sandboxPool, preparePool, sharding, null, ModuleSource.NONE);
   }
 
-  /** @param blobs this member's {@link Blobs}, for inputs and outputs that travel apart */
+  /**
+   * @param sharding to register with this node's NodeEntity; {@code null} in tests that drive the
+   *     Wavelet alone
+   * @param blobs this member's {@link Blobs}, for inputs and outputs that travel apart
+   * @param moduleSource fetches stored modules by hash (the module store)
+   */
   public static Behavior<Command> create(
       NodeSettings settings,
       SandboxRuntime runtime,
       ExecutorService sandboxPool,
       ExecutorService preparePool,
       ClusterSharding sharding,
-      Blobs blobs) {
+      Blobs blobs,
+      ModuleSource moduleSource) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
-                    new Wavelet(ctx, timers, settings, runtime, sandboxPool, preparePool, sharding, blobs)));
+                    new Wavelet(ctx, timers, settings, runtime, sandboxPool, preparePool, sharding, blobs, moduleSource)));
   }
 
   private Wavelet(
@@ -413,7 +449,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       ExecutorService sandboxPool,
       ExecutorService preparePool,
       ClusterSharding sharding,
-      Blobs blobs) {
+      Blobs blobs,
+      ModuleSource moduleSource) {
     super(context);
     this.blobs = blobs;
     this.me = context.getSelf();
@@ -421,7 +458,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     this.runtime = runtime;
     this.sandboxPool = sandboxPool;
     this.sharding = sharding;
-    this.modules = new ModuleCache(runtime, preparePool);
+    this.modules =
+        new ModuleCache(
+            runtime, preparePool, moduleSource,
+            context.getSystem().settings().config().getBytes("wavelink.node.module-cache.idle-size"));
     this.timers = timers;
     ActorRef<Command> self = context.getSelf();
     org.apache.pekko.actor.typed.ActorSystem<?> system = context.getSystem();
@@ -692,11 +732,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     sandbox.spec = start;
     ExecutionMode mode =
         start.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
-    moduleUsers.merge(new ModuleKey(start.function(), start.version(), mode), 1, Integer::sum);
     long began = System.nanoTime();
     ActorRef<Command> self = getContext().getSelf();
+    // the module's bytes are on the node, or fetched once by hash off this actor
     modules
-        .prepare(start.function(), start.version(), mode, start.code(), start.memoryMb())
+        .prepare(ModuleCache.keyOf(start.function(), start.version(), start.module()), start.module(), mode,
+            start.memoryMb())
         .whenComplete(
             (module, error) ->
                 self.tell(
@@ -704,6 +745,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                         start.instanceId(),
                         module,
                         error == null ? null : rootMessage(error),
+                        error != null && fetchUnavailable(error),
                         (System.nanoTime() - began) / 1_000)));
   }
 
@@ -714,7 +756,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     }
     if (prepared.failure() != null) {
       remove(sandbox);
-      sandbox.owner.tell(new InstanceFailed(prepared.instanceId(), settings.nodeId(), false, prepared.failure()));
+      // a module the store could not deliver now: refused, so the owner tries another node
+      sandbox.owner.tell(
+          new InstanceFailed(prepared.instanceId(), settings.nodeId(), prepared.unavailable(), prepared.failure()));
       return this;
     }
     sandbox.module = prepared.module();
@@ -904,11 +948,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     if (sandbox.spec != null) {
       StartInstance spec = sandbox.spec;
       ExecutionMode mode = spec.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
-      ModuleKey key = new ModuleKey(spec.function(), spec.version(), mode);
-      if (moduleUsers.merge(key, -1, Integer::sum) <= 0) {
-        moduleUsers.remove(key);
-        modules.evict(spec.function(), spec.version(), mode);
-      }
+      modules.release(ModuleCache.keyOf(spec.function(), spec.version(), spec.module()), mode);
     }
     reconsiderWaiting();
   }
@@ -940,6 +980,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     for (Waiter w : waiting.values()) {
       waitingMb += w.request().mb();
     }
+    ModuleCache.Stats moduleStats = modules.stats();
     get.replyTo()
         .tell(
             new NodeStatus(
@@ -953,7 +994,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                 reclaimable,
                 waitingMb,
                 (int) ((touched + MIB - 1) / MIB),
-                (int) (runtime.memoryUsage().inUseBytes() / MIB)));
+                (int) (runtime.memoryUsage().inUseBytes() / MIB),
+                moduleStats.modules(),
+                moduleStats.fetches()));
     return this;
   }
 
@@ -1006,6 +1049,19 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private Behavior<Command> onPostStop() {
     modules.clear();
     return this;
+  }
+
+  /**
+   * Whether a start failed because its module could not be fetched now (Cassandra unreachable, a
+   * timeout), rather than for good (a module that is missing, corrupt, or cannot run).
+   */
+  private static boolean fetchUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ModuleCache.FetchFailed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable error) {

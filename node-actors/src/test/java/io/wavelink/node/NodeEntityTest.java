@@ -39,7 +39,7 @@ class NodeEntityTest {
 
   private Wavelet.StartInstance start(String id, int memoryMb) {
     return new Wavelet.StartInstance(
-        id, "f", 1, InstanceKind.REGULAR, new byte[] {1}, memoryMb, 1, Map.of(), owner.getRef());
+        id, "f", 1, InstanceKind.REGULAR, ModuleRef.inline(new byte[] {1}), memoryMb, 1, Map.of(), owner.getRef());
   }
 
   private void register(int capacity) {
@@ -95,7 +95,7 @@ class NodeEntityTest {
         node.runCommand(
             new NodeEntity.Place(
                 new Wavelet.StartInstance(
-                    "f-r-9", "f", 1, InstanceKind.REGULAR, new byte[] {1}, 128, 4, Map.of(), owner.getRef())));
+                    "f-r-9", "f", 1, InstanceKind.REGULAR, ModuleRef.inline(new byte[] {1}), 128, 4, Map.of(), owner.getRef())));
     assertEquals(512, placed.state().placedMb());
   }
 

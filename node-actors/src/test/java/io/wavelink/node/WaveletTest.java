@@ -43,14 +43,14 @@ class WaveletTest {
   }
 
   private static Wavelet.StartInstance start(String id, InstanceKind kind, int memoryMb, ActorRef<Wavelet.InstanceEvent> owner) {
-    return new Wavelet.StartInstance(id, "echo", 1, kind, ExampleFunctions.load("echo"), memoryMb, 1, Map.of(), owner);
+    return new Wavelet.StartInstance(id, "echo", 1, kind, ModuleRef.inline(ExampleFunctions.load("echo")), memoryMb, 1, Map.of(), owner);
   }
 
   /** A start of {@code function} (the busy example) that may reclaim and wait {@code waitMs} for room. */
   private static Wavelet.StartInstance startWaiting(
       String id, String function, InstanceKind kind, int memoryMb, ActorRef<Wavelet.InstanceEvent> owner, long waitMs) {
     return new Wavelet.StartInstance(
-        id, function, 1, kind, ExampleFunctions.load("busy"), memoryMb, 1, Map.of(), owner, waitMs, true);
+        id, function, 1, kind, ModuleRef.inline(ExampleFunctions.load("busy")), memoryMb, 1, Map.of(), owner, waitMs, true);
   }
 
   private static ActorRef<Wavelet.Command> wavelet(String node, int capacityMb, Duration reservationTtl) {

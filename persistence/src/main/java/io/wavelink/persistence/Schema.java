@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * WaveLink's Cassandra schema: the keyspaces and tables pekko-persistence-cassandra 1.1.0 uses,
- * checked in as {@value #RESOURCE}.
+ * WaveLink's Cassandra schema: the keyspaces and tables pekko-persistence-cassandra 1.1.0 uses, and
+ * those of the {@link ModuleStore}, checked in as {@value #RESOURCE}.
  *
  * <p>Every statement is {@code CREATE ... IF NOT EXISTS}, so applying the schema again is harmless.
  * Apply it from one place before the WaveLink nodes start (the launcher, a deploy step, {@code
@@ -42,7 +42,12 @@ public final class Schema {
           "tag_write_progress",
           "tag_scanning",
           "metadata",
-          "all_persistence_ids");
+          "all_persistence_ids",
+          "modules",
+          "module_chunks");
+
+  /** The tables of the {@link ModuleStore}, in the journal's keyspace (not the plugin's). */
+  public static final List<String> MODULE_TABLES = List.of("modules", "module_chunks");
 
   /** The snapshot keyspace's tables. */
   public static final List<String> SNAPSHOT_TABLES = List.of("snapshots");

@@ -47,7 +47,7 @@ public record Definition(String name, FunctionSpec spec, long version, String mo
   public Wavelet.StartInstance startCommand(
       Instance inst, ActorRef<Wavelet.InstanceEvent> owner, long waitMs, boolean callersWaiting) {
     return new Wavelet.StartInstance(
-        inst.id(), name, version, inst.kind(), spec.code(), spec.memoryMb(), inst.concurrency(), spec.env(),
+        inst.id(), name, version, inst.kind(), spec.module(), spec.memoryMb(), inst.concurrency(), spec.env(),
         owner, waitMs, callersWaiting);
   }
 }

@@ -10,6 +10,7 @@ import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStore;
 import io.wavelink.function.serialization.proto.FunctionProtos;
 import io.wavelink.node.InstanceKind;
+import io.wavelink.node.ModuleRef;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -479,7 +480,9 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     return FunctionProtos.FunctionSpec.newBuilder()
         .setName(s.name())
         .setRuntime(s.runtime())
-        .setCode(ByteString.copyFrom(s.code()))
+        .setCode(ByteString.copyFrom(s.module().inlineCode()))
+        .setCodeSha256(s.module().sha256())
+        .setCodeSize(s.module().sizeBytes())
         .setMemoryMb(s.memoryMb())
         .setTimeoutMs(s.timeoutMs())
         .setConcurrency(s.concurrency())
@@ -496,7 +499,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     return new FunctionSpec(
         p.getName(),
         p.getRuntime(),
-        p.getCode().toByteArray(),
+        module(p),
         p.getMemoryMb(),
         p.getTimeoutMs(),
         p.getConcurrency(),
@@ -506,6 +509,17 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         p.getControlPlaneMode(),
         p.getRegularTrackDelayMs(),
         p.getAutoscalingMap());
+  }
+
+  /**
+   * A spec's module: by hash; or, in an event or message older than the module store (no hash), the
+   * inline code, which keeps starting its instances as before.
+   */
+  private static ModuleRef module(FunctionProtos.FunctionSpec p) {
+    if (!p.getCodeSha256().isEmpty()) {
+      return ModuleRef.stored(p.getCodeSha256(), p.getCodeSize());
+    }
+    return p.getCode().isEmpty() ? ModuleRef.NONE : ModuleRef.inline(p.getCode().toByteArray());
   }
 
   private static FunctionProtos.FunctionStatus functionStatus(FunctionStatus m) {

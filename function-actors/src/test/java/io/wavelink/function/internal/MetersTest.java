@@ -12,7 +12,7 @@ class MetersTest {
   static Definition definition(String name, int memoryMb, int concurrency, String mode) {
     return new Definition(
         name,
-        new io.wavelink.function.FunctionSpec(name, "wasm", new byte[] {0}, memoryMb, 10_000, concurrency, 0, 10,
+        new io.wavelink.function.FunctionSpec(name, "wasm", io.wavelink.node.ModuleRef.inline(new byte[] {0}), memoryMb, 10_000, concurrency, 0, 10,
             java.util.Map.of(), mode, 0, java.util.Map.of()),
         1, mode, 0);
   }

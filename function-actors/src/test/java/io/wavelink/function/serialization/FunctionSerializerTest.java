@@ -18,6 +18,8 @@ import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStore;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.ModuleRef;
+import io.wavelink.function.serialization.proto.FunctionProtos;
 import java.io.NotSerializableException;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
@@ -93,12 +95,22 @@ class FunctionSerializerTest {
     env.put("GREETING", "hello");
     env.put("EMPTY", "");
     return new FunctionSpec(
-        name, FunctionSpec.WASM, new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -128}, 128, 10_000, 4, 1, 10,
+        name, FunctionSpec.WASM, ModuleRef.stored(HASH, 5_242_880), 128, 10_000, 4, 1, 10,
         env, "dual", -1, Map.of("stableWindowMs", 30_000.0, "targetUtilization", 0.5));
   }
 
   private static FunctionSpec minimalSpec() {
-    return new FunctionSpec("min", FunctionSpec.WASM, new byte[0], 1, 1, 1, 0, 1, null, null, 0, null);
+    return new FunctionSpec("min", FunctionSpec.WASM, ModuleRef.NONE, 1, 1, 1, 0, 1, null, null, 0, null);
+  }
+
+  /** A module's SHA-256 as specs carry it (the module store's key). */
+  static final String HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+  /** The spec as a journal written before the module store holds it: the code inline. */
+  private static FunctionSpec legacySpec(String name) {
+    return new FunctionSpec(
+        name, FunctionSpec.WASM, ModuleRef.inline(new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -128}), 128, 10_000, 4,
+        1, 10, Map.of("A", "b"), "dual", -1, Map.of());
   }
 
   private static FunctionStore.State deployedState() {
@@ -230,10 +242,75 @@ class FunctionSerializerTest {
   void storeEvents() throws Exception {
     roundTrip(new FunctionStore.FunctionDeployed(spec("echo"), 1));
     roundTrip(new FunctionStore.FunctionDeployed(minimalSpec(), 2));
+    roundTrip(new FunctionStore.FunctionDeployed(legacySpec("old"), 3));
     assertRoundTrip(new FunctionStore.FunctionDeleted(2));
     assertRoundTrip(new FunctionStore.RegularInstanceAdded("echo-r-1", 2));
     assertRoundTrip(new FunctionStore.RegularInstanceAssigned("echo-r-1", "node-3"));
     assertRoundTrip(new FunctionStore.RegularInstanceRemoved("echo-r-1"));
+  }
+
+  @Test
+  void aDeployedEventCarriesTheModulesHashNotItsBytes() throws Exception {
+    FunctionStore.FunctionDeployed event = new FunctionStore.FunctionDeployed(spec("echo"), 1);
+    byte[] bytes = serialization().findSerializerFor(event).toBinary(event);
+    assertTrue(bytes.length < 400, "a 5 MiB module is journaled as its hash: " + bytes.length + " bytes");
+    FunctionProtos.FunctionDeployed proto = FunctionProtos.FunctionDeployed.parseFrom(bytes);
+    assertEquals(HASH, proto.getSpec().getCodeSha256());
+    assertEquals(5_242_880, proto.getSpec().getCodeSize());
+    assertTrue(proto.getSpec().getCode().isEmpty());
+  }
+
+  /**
+   * A FunctionDeployed event (and a snapshot) journaled before the module store: the code in field
+   * 3 and no hash, written here with the generated builder as those members did. It still reads,
+   * with its code inline, so the function keeps starting its instances.
+   */
+  @Test
+  void anOldDeployedEventWithItsCodeStillReads() throws Exception {
+    byte[] code = {0, 97, 115, 109, 1, 0, 0, 0, -128};
+    FunctionProtos.FunctionSpec oldSpec =
+        FunctionProtos.FunctionSpec.newBuilder()
+            .setName("old")
+            .setRuntime("wasm")
+            .setCode(com.google.protobuf.ByteString.copyFrom(code))
+            .setMemoryMb(128)
+            .setTimeoutMs(10_000)
+            .setConcurrency(4)
+            .setMinScale(1)
+            .setMaxScale(10)
+            .putEnv("A", "b")
+            .setControlPlaneMode("dual")
+            .setRegularTrackDelayMs(-1)
+            .build();
+    byte[] event = FunctionProtos.FunctionDeployed.newBuilder().setSpec(oldSpec).setVersion(3).build().toByteArray();
+    Object back = serialization().deserialize(event, FunctionSerializer.IDENTIFIER, "SFD").get();
+    assertDeepEquals(new FunctionStore.FunctionDeployed(legacySpec("old"), 3), back);
+    FunctionSpec spec = ((FunctionStore.FunctionDeployed) back).spec();
+    assertFalse(spec.module().isStored());
+    assertTrue(spec.problems().isEmpty(), spec.problems().toString());
+
+    byte[] snapshot =
+        FunctionProtos.StoreState.newBuilder().setSpec(oldSpec).setVersion(3).setLastVersion(3).build().toByteArray();
+    String stateManifest = Serializers.manifestFor(serialization().findSerializerFor(emptyState()), emptyState());
+    FunctionStore.State state =
+        (FunctionStore.State) serialization().deserialize(snapshot, FunctionSerializer.IDENTIFIER, stateManifest).get();
+    assertDeepEquals(ModuleRef.inline(code), state.spec().orElseThrow().module());
+  }
+
+  @Test
+  void aNullEnvValueIsAUserErrorNotANullPointer() {
+    Map<String, String> env = new HashMap<>();
+    env.put("A", null);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new FunctionSpec("f", "wasm", ModuleRef.NONE, 1, 1, 1, 0, 1, env, null, 0, null));
+    assertTrue(e.getMessage().contains("\"A\""), e.getMessage());
+    Map<String, Double> knobs = new HashMap<>();
+    knobs.put("stableWindowMs", null);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new FunctionSpec("f", "wasm", ModuleRef.NONE, 1, 1, 1, 0, 1, null, null, 0, knobs));
   }
 
   // ---------------------------------------------------------------- FunctionCatalog

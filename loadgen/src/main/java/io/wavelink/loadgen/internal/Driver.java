@@ -54,9 +54,18 @@ public final class Driver {
     this.drawProgress = drawProgress;
   }
 
-  /** The timeout a function gets: room for queueing and a slow regular track, 30 s to 15 min. */
+  /**
+   * The most a gateway with the default {@code invoke-timeout} (310 s) accepts as a function's
+   * {@code timeoutMs}: it refuses a deploy asking for more (400).
+   */
+  public static final long MAX_TIMEOUT_MS = 300_000;
+
+  /**
+   * The timeout a function gets: room for queueing and a slow regular track, 30 s to {@link
+   * #MAX_TIMEOUT_MS} (5 min).
+   */
   public static long timeoutFor(long maxRuntimeMs, long regularTrackDelayMs) {
-    return Math.max(30_000, Math.min(900_000, 2 * maxRuntimeMs + Math.max(0, regularTrackDelayMs) + 10_000));
+    return Math.max(30_000, Math.min(MAX_TIMEOUT_MS, 2 * maxRuntimeMs + Math.max(0, regularTrackDelayMs) + 10_000));
   }
 
   /** The deploy spec of one function. */

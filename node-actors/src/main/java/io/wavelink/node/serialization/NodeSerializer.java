@@ -7,6 +7,7 @@ import com.google.protobuf.Timestamp;
 import io.wavelink.node.Blobs;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.ModuleRef;
 import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Wavelet;
 import io.wavelink.node.serialization.proto.NodeProtos;
@@ -407,7 +408,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         .setFunction(m.function())
         .setVersion(m.version())
         .setKind(kind(m.kind()))
-        .setCode(ByteString.copyFrom(m.code()))
+        .setCode(ByteString.copyFrom(m.module().inlineCode()))
+        .setCodeSha256(m.module().sha256())
+        .setCodeSize(m.module().sizeBytes())
         .setMemoryMb(m.memoryMb())
         .setConcurrency(m.concurrency())
         .putAllEnv(m.env())
@@ -423,13 +426,24 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getFunction(),
         p.getVersion(),
         kind(p.getKind()),
-        p.getCode().toByteArray(),
+        module(p),
         p.getMemoryMb(),
         p.getConcurrency(),
         Map.copyOf(p.getEnvMap()),
         resolve(p.getOwner()),
         p.getWaitMs(),
         p.getCallersWaiting());
+  }
+
+  /**
+   * The module of a StartInstance: by hash; or, from a member older than the module store (no
+   * hash), the inline code.
+   */
+  private static ModuleRef module(NodeProtos.StartInstance p) {
+    if (!p.getCodeSha256().isEmpty()) {
+      return ModuleRef.stored(p.getCodeSha256(), p.getCodeSize());
+    }
+    return p.getCode().isEmpty() ? ModuleRef.NONE : ModuleRef.inline(p.getCode().toByteArray());
   }
 
   private static NodeProtos.NodeStatus nodeStatus(Wavelet.NodeStatus m) {
@@ -444,7 +458,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
             .setReclaimableMb(m.reclaimableMb())
             .setWaitingMb(m.waitingMb())
             .setTouchedMb(m.touchedMb())
-            .setLinearMemoryInUseMb(m.linearMemoryInUseMb());
+            .setLinearMemoryInUseMb(m.linearMemoryInUseMb())
+            .setModules(m.modules())
+            .setModuleFetches(m.moduleFetches());
     for (Wavelet.InstanceInfo i : m.instances()) {
       b.addInstances(
           NodeProtos.InstanceInfo.newBuilder()
@@ -487,7 +503,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getReclaimableMb(),
         p.getWaitingMb(),
         p.getTouchedMb(),
-        p.getLinearMemoryInUseMb());
+        p.getLinearMemoryInUseMb(),
+        p.getModules(),
+        p.getModuleFetches());
   }
 
   private NodeProtos.BlobRef blobRef(Blobs.Ref m) {

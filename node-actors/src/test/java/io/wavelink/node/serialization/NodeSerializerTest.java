@@ -14,6 +14,7 @@ import com.typesafe.config.ConfigFactory;
 import io.wavelink.node.Blobs;
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.ModuleRef;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Wavelet;
@@ -93,7 +94,7 @@ class NodeSerializerTest {
     env.put("GREETING", "hello");
     env.put("EMPTY", "");
     return new Wavelet.StartInstance(
-        "echo-r-1a2b3c4d", "echo", 3, kind, new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -1}, 128, 4, env, owner);
+        "echo-r-1a2b3c4d", "echo", 3, kind, ModuleRef.stored(HASH, 4_321_000), 128, 4, env, owner);
   }
 
   // ---------------------------------------------------------------- Wavelet
@@ -103,14 +104,66 @@ class NodeSerializerTest {
     roundTrip(start(InstanceKind.REGULAR));
     roundTrip(start(InstanceKind.EMERGENCY));
     ActorRef<Wavelet.InstanceEvent> owner = testKit.<Wavelet.InstanceEvent>createTestProbe().ref();
-    roundTrip(new Wavelet.StartInstance("i", "f", 0, InstanceKind.EMERGENCY, new byte[0], 1, 1, Map.of(), owner));
+    roundTrip(new Wavelet.StartInstance("i", "f", 0, InstanceKind.EMERGENCY, ModuleRef.NONE, 1, 1, Map.of(), owner));
+    roundTrip(
+        new Wavelet.StartInstance(
+            "i", "f", 2, InstanceKind.REGULAR, ModuleRef.inline(new byte[] {0, 97, 115, 109, 1, 0, 0, 0, -1}), 64, 1,
+            Map.of(), owner));
+  }
+
+  /** The module's SHA-256 as a StartInstance carries it (the module store's key). */
+  static final String HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+  @Test
+  void startInstanceCarriesTheHashNotTheBytes() throws Exception {
+    Wavelet.StartInstance start = start(InstanceKind.EMERGENCY);
+    Serializer serializer = serialization().findSerializerFor(start);
+    byte[] bytes = serializer.toBinary(start);
+    assertTrue(bytes.length < 1000, "a 4 MB module travels as its hash: " + bytes.length + " bytes");
+    var proto = io.wavelink.node.serialization.proto.NodeProtos.StartInstance.parseFrom(bytes);
+    assertEquals(HASH, proto.getCodeSha256());
+    assertEquals(4_321_000, proto.getCodeSize());
+    assertTrue(proto.getCode().isEmpty());
+  }
+
+  /**
+   * A StartInstance from a member older than the module store: no hash, the module in field 5 (the
+   * wire format of those members, written here with the generated builder as they did).
+   */
+  @Test
+  void anOldStartInstanceWithItsCodeStillStartsFromThatCode() throws Exception {
+    var probe = testKit.<Wavelet.InstanceEvent>createTestProbe();
+    byte[] code = {0, 97, 115, 109, 1, 0, 0, 0};
+    byte[] old =
+        io.wavelink.node.serialization.proto.NodeProtos.StartInstance.newBuilder()
+            .setInstanceId("echo-e-1")
+            .setFunction("echo")
+            .setVersion(2)
+            .setKind(io.wavelink.node.serialization.proto.NodeProtos.InstanceKind.INSTANCE_KIND_EMERGENCY)
+            .setCode(com.google.protobuf.ByteString.copyFrom(code))
+            .setMemoryMb(64)
+            .setConcurrency(1)
+            .setOwner(org.apache.pekko.actor.typed.ActorRefResolver.get(testKit.system()).toSerializationFormat(probe.ref()))
+            .build()
+            .toByteArray();
+    Wavelet.StartInstance back =
+        (Wavelet.StartInstance) serialization().deserialize(old, NodeSerializer.IDENTIFIER, "WS").get();
+    assertFalse(back.module().isStored());
+    assertDeepEquals(ModuleRef.inline(code), back.module());
+    assertEquals("echo", back.function());
+    assertEquals(64, back.memoryMb());
+  }
+
+  @Test
+  void nodeStatusCarriesItsModuleFigures() throws Exception {
+    assertRoundTrip(new Wavelet.NodeStatus("n", "m", 1024, 128, 0, List.of(), false, 0, 0, 0, 0, 3, 7L));
   }
 
   @Test
   void startInstanceKeepsItsOwnerReachable() throws Exception {
     var probe = testKit.<Wavelet.InstanceEvent>createTestProbe();
     Wavelet.StartInstance start =
-        new Wavelet.StartInstance("i", "f", 1, InstanceKind.REGULAR, bytes("m"), 64, 1, Map.of(), probe.ref());
+        new Wavelet.StartInstance("i", "f", 1, InstanceKind.REGULAR, ModuleRef.inline(bytes("m")), 64, 1, Map.of(), probe.ref());
     Wavelet.StartInstance back = (Wavelet.StartInstance) roundTrip(start);
     back.owner().tell(new Wavelet.InvocationFinished("i", 3L));
     probe.expectMessage(new Wavelet.InvocationFinished("i", 3L));
@@ -341,7 +394,7 @@ class NodeSerializerTest {
     roundTrip(new Wavelet.RenewLeases(List.of("e-1", "e-2")));
     roundTrip(new NodeEntity.PlacementChecked("f-r-1", true));
     roundTrip(new Wavelet.InvocationFinished("i", 3L, 65_536L));
-    roundTrip(new Wavelet.StartInstance("i", "f", 1, InstanceKind.EMERGENCY, new byte[] {1}, 64, 1, Map.of(), owner, 700, true));
+    roundTrip(new Wavelet.StartInstance("i", "f", 1, InstanceKind.EMERGENCY, ModuleRef.stored("ab", 1), 64, 1, Map.of(), owner, 700, true));
     roundTrip(new Wavelet.NodeStatus("n", "m", 1024, 512, 3,
         List.of(new Wavelet.InstanceInfo("i", "f", 1, InstanceKind.REGULAR, 128, 0, true, 1500, 17)), false, 256, 128, 17, 5));
   }

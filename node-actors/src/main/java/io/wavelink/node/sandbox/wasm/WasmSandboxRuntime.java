@@ -2,7 +2,6 @@ package io.wavelink.node.sandbox.wasm;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.log.Logger;
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -53,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * {@link #prepare} parses and validates the module (Chicory's parser type-checks every function),
  * checks that it is a WASI command that fits its memory limit, compiles it to JVM bytecode with
  * {@link MachineFactoryCompiler} in {@link ExecutionMode#COMPILED} mode, and instantiates it once
- * without running it (linking, data and element segments). Every rejection is an {@link
+ * without running it (linking, data and element segments) on a memory without bytes. It refuses
+ * modules whose initial memory is beyond the function's limit or 32767 pages, and tables of more
+ * than {@value #MAX_TABLE_ELEMENTS} initial elements. Every rejection is an {@link
  * InvalidModuleException} whose message is meant for the function's author.
  *
  * <h2>Invoking</h2>
@@ -76,8 +77,8 @@ import org.slf4j.LoggerFactory;
  * #DIRECT_MEMORY_MARGIN_MB} MiB for the member's own direct buffers: see {@link
  * #maxLinearMemoryBytes()}. Pages unused for {@code idleTime} (30 s by default) are freed. {@link
  * #memoryUsage()} reports what is held; every result reports the most its invocation held. ({@link
- * #prepare} instantiates a module once in a heap {@link ByteArrayMemory}: once per instance start,
- * not per call.)
+ * #prepare} and {@link #validate} instantiate a module once on a {@link LayoutMemory}, which checks
+ * the data segments against the declared size and allocates none of it.)
  *
  * <h2>Timeouts</h2>
  *
@@ -243,6 +244,7 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
     checkStart(module);
     checkImports(module);
     checkMemory(module, memoryMb);
+    checkTables(module);
     Function<Instance, Machine> machineFactory =
         mode == ExecutionMode.COMPILED ? compile(module) : null;
     WasmPreparedModule prepared =
@@ -438,6 +440,14 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
     }
     if (memories == 1) {
       int initialPages = module.memorySection().get().getMemory(0).limits().initialPages();
+      if (initialPages > com.dylibso.chicory.runtime.Memory.RUNTIME_MAX_PAGES) {
+        throw new InvalidModuleException(
+            "the module declares an initial memory of "
+                + initialPages
+                + " pages of 64 KiB, more than the "
+                + com.dylibso.chicory.runtime.Memory.RUNTIME_MAX_PAGES
+                + " pages (2 GiB less 64 KiB) a WaveLink sandbox can hold");
+      }
       if ((long) initialPages > (long) memoryMb * 16) {
         throw new InvalidModuleException(
             "the module declares an initial memory of "
@@ -448,6 +458,27 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
                 + memoryMb
                 + " MiB");
       }
+    }
+  }
+
+  /**
+   * The most elements a module's tables may declare initially, together: each invocation's instance
+   * allocates them (about 12 bytes each) before the guest runs.
+   */
+  static final long MAX_TABLE_ELEMENTS = 1L << 20;
+
+  private static void checkTables(WasmModule module) throws InvalidModuleException {
+    long elements = 0;
+    for (int i = 0; i < module.tableSection().tableCount(); i++) {
+      elements += module.tableSection().getTable(i).limits().min();
+    }
+    if (elements > MAX_TABLE_ELEMENTS) {
+      throw new InvalidModuleException(
+          "the module's tables declare "
+              + elements
+              + " initial elements, more than the "
+              + MAX_TABLE_ELEMENTS
+              + " WaveLink allows");
     }
   }
 
@@ -464,8 +495,10 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
   /**
    * Instantiates the module once without running anything, so that a module that links but cannot
    * be instantiated (a data or element segment out of bounds, ...) is rejected now rather than at
-   * every invocation. Skipped for modules with a start section, which would run guest code without
-   * a deadline; their problems show at invocation.
+   * every invocation. The instance's memory is a {@link LayoutMemory}: the data segments are checked
+   * against the declared initial size, and none of that memory is allocated (a tiny module declaring
+   * 2 GiB is checked in microseconds). Skipped for modules with a start section, which would run
+   * guest code without a deadline; their problems show at invocation.
    */
   private static void instantiateOnce(WasmPreparedModule prepared) throws InvalidModuleException {
     boolean initialize = prepared.module().startSection().isEmpty();
@@ -474,7 +507,7 @@ public final class WasmSandboxRuntime implements SandboxRuntime {
           prepared,
           wasi,
           prepared.memoryLimits(prepared.memoryMb()),
-          ByteArrayMemory::new,
+          LayoutMemory::new,
           initialize);
     } catch (RuntimeException | StackOverflowError e) {
       throw new InvalidModuleException("the module cannot be instantiated: " + describe(e), e);
