@@ -2,7 +2,6 @@ package io.wavelink.function;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -23,9 +22,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The names of all deployed functions, event-sourced as one sharded entity ({@link #ENTITY_ID}). It
- * serves {@code GET /v1/functions}, and after a restart it wakes every function's entity so that
- * their regular instances come back without waiting for a first invocation. Deploys and deletes
- * pass through here; invocations never do.
+ * serves {@code GET /v1/functions} a page at a time, and after a restart it wakes every function's
+ * entity, {@link #WAKE_BATCH} every {@link #WAKE_EVERY}, so that their regular instances come back
+ * without waiting for a first invocation and without a storm of journal recoveries. Deploys and
+ * deletes pass through here; invocations never do.
+ *
+ * <p>The names are a persistent sorted set (Scala's immutable {@code TreeSet}: adding or removing
+ * a name shares the rest of the tree), so a catalog of 100,000 names costs O(log n) per deploy, not
+ * a copy of the whole set.
  */
 public final class FunctionCatalog
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -59,13 +63,33 @@ public final class FunctionCatalog
 
   public record Unregister(String name, ActorRef<Ack> replyTo) implements Command {}
 
-  public record ListNames(ActorRef<Names> replyTo) implements Command {}
+  /**
+   * At most {@code limit} names after {@code after} (exclusive; "" from the first), in order;
+   * {@code limit} 0: every name.
+   */
+  public record ListNames(String after, int limit, ActorRef<Names> replyTo) implements Command {
+    /** Every name. */
+    public ListNames(ActorRef<Names> replyTo) {
+      this("", 0, replyTo);
+    }
+  }
+
+  /** Wakes the functions after {@code after}, a batch at a time; sent to itself. */
+  private record WakeFrom(String after) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  static final int WAKE_BATCH = 500;
+  static final Duration WAKE_EVERY = Duration.ofMillis(500);
 
   public enum Ack {
     INSTANCE
   }
 
-  public record Names(List<String> names) {}
+  /** A page of names; {@code more}: names follow the last one. */
+  public record Names(List<String> names, boolean more) {
+    public Names(List<String> names) {
+      this(names, false);
+    }
+  }
 
   public sealed interface Event {}
 
@@ -73,18 +97,57 @@ public final class FunctionCatalog
 
   public record FunctionUnregistered(String name) implements Event {}
 
-  /** Immutable sorted set of names. */
-  public record State(TreeSet<String> names) {
+  /** The names, sorted; immutable (each change makes a new set sharing the rest). */
+  public record State(scala.collection.immutable.TreeSet<String> sorted) {
+    private static final scala.collection.immutable.TreeSet<String> EMPTY =
+        scala.collection.immutable.TreeSet$.MODULE$.empty(scala.math.Ordering.String$.MODULE$);
+
+    public static State of(Iterable<String> names) {
+      scala.collection.immutable.TreeSet<String> set = EMPTY;
+      for (String n : names) {
+        set = set.incl(n);
+      }
+      return new State(set);
+    }
+
+    public boolean contains(String name) {
+      return sorted.contains(name);
+    }
+
+    public int size() {
+      return sorted.size();
+    }
+
+    /** Every name, in order. */
+    public List<String> names() {
+      return page("", 0).names();
+    }
+
+    /** At most {@code limit} (0: no limit) names after {@code after}, and whether more follow. */
+    public Names page(String after, int limit) {
+      java.util.Iterator<String> it =
+          scala.jdk.javaapi.CollectionConverters.asJava(
+              after.isEmpty() ? sorted.iterator() : sorted.iteratorFrom(after));
+      List<String> out = new java.util.ArrayList<>();
+      while (it.hasNext()) {
+        String n = it.next();
+        if (n.equals(after)) {
+          continue;
+        }
+        if (limit > 0 && out.size() == limit) {
+          return new Names(List.copyOf(out), true);
+        }
+        out.add(n);
+      }
+      return new Names(List.copyOf(out), false);
+    }
+
     State with(String name) {
-      TreeSet<String> next = new TreeSet<>(names);
-      next.add(name);
-      return new State(next);
+      return new State(sorted.incl(name));
     }
 
     State without(String name) {
-      TreeSet<String> next = new TreeSet<>(names);
-      next.remove(name);
-      return new State(next);
+      return new State(sorted.excl(name));
     }
   }
 
@@ -101,12 +164,13 @@ public final class FunctionCatalog
 
   @Override
   public State emptyState() {
-    return new State(new TreeSet<>());
+    return State.of(List.of());
   }
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    // a snapshot holds every name (100,000 names: about 2 MB): not too often
+    return RetentionCriteria.snapshotEvery(1000, 2);
   }
 
   @Override
@@ -117,12 +181,13 @@ public final class FunctionCatalog
         .onCommand(Unregister.class, this::onUnregister)
         .onCommand(
             ListNames.class,
-            (state, list) -> Effect().reply(list.replyTo(), new Names(List.copyOf(state.names()))))
+            (state, list) -> Effect().reply(list.replyTo(), state.page(list.after(), list.limit())))
+        .onCommand(WakeFrom.class, this::onWakeFrom)
         .build();
   }
 
   private ReplyEffect<Event, State> onRegister(State state, Register register) {
-    if (state.names().contains(register.name())) {
+    if (state.contains(register.name())) {
       return Effect().reply(register.replyTo(), Ack.INSTANCE);
     }
     return Effect()
@@ -131,12 +196,23 @@ public final class FunctionCatalog
   }
 
   private ReplyEffect<Event, State> onUnregister(State state, Unregister unregister) {
-    if (!state.names().contains(unregister.name())) {
+    if (!state.contains(unregister.name())) {
       return Effect().reply(unregister.replyTo(), Ack.INSTANCE);
     }
     return Effect()
         .persist(new FunctionUnregistered(unregister.name()))
         .thenReply(unregister.replyTo(), s -> Ack.INSTANCE);
+  }
+
+  private ReplyEffect<Event, State> onWakeFrom(State state, WakeFrom wake) {
+    Names batch = state.page(wake.after(), WAKE_BATCH);
+    for (String name : batch.names()) {
+      sharding.entityRefFor(FunctionEntity.TYPE_KEY, name).tell(FunctionEntity.Wake.INSTANCE);
+    }
+    if (batch.more()) {
+      context.scheduleOnce(WAKE_EVERY, context.getSelf(), new WakeFrom(batch.names().get(batch.names().size() - 1)));
+    }
+    return Effect().noReply();
   }
 
   @Override
@@ -154,9 +230,10 @@ public final class FunctionCatalog
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              context.getLog().info("Catalog recovered {} functions; waking them", state.names().size());
-              for (String name : sharding == null ? java.util.Set.<String>of() : state.names()) {
-                sharding.entityRefFor(FunctionEntity.TYPE_KEY, name).tell(FunctionEntity.Wake.INSTANCE);
+              context.getLog().info("Catalog recovered {} functions; waking them, {} every {} ms",
+                  state.size(), WAKE_BATCH, WAKE_EVERY.toMillis());
+              if (sharding != null) {
+                context.getSelf().tell(new WakeFrom(""));
               }
             })
         .build();

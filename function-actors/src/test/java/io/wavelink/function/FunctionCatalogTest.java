@@ -52,6 +52,45 @@ class FunctionCatalogTest {
     catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("x", r));
     catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("y", r));
     catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Unregister("x", r));
-    assertEquals(List.of("y"), List.copyOf(catalog.restart().state().names()));
+    assertEquals(List.of("y"), catalog.restart().state().names());
+  }
+
+  @Test
+  void pagesWalkEveryNameOnceInOrder() {
+    for (String n : List.of("delta", "alpha", "echo", "charlie", "bravo")) {
+      catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register(n, r));
+    }
+    List<String> seen = new java.util.ArrayList<>();
+    String after = "";
+    int pages = 0;
+    FunctionCatalog.Names page;
+    do {
+      String from = after;
+      page = catalog.<FunctionCatalog.Names>runCommand(r -> new FunctionCatalog.ListNames(from, 2, r)).reply();
+      seen.addAll(page.names());
+      after = page.names().isEmpty() ? after : page.names().get(page.names().size() - 1);
+      pages++;
+    } while (page.more());
+    assertEquals(List.of("alpha", "bravo", "charlie", "delta", "echo"), seen);
+    assertEquals(3, pages);
+    // the cursor need not exist any more ("bz" was deleted between two pages)
+    assertEquals(List.of("charlie", "delta"),
+        catalog.<FunctionCatalog.Names>runCommand(r -> new FunctionCatalog.ListNames("bz", 2, r)).reply().names());
+    var last = catalog.<FunctionCatalog.Names>runCommand(r -> new FunctionCatalog.ListNames("charlie", 2, r)).reply();
+    assertEquals(List.of("delta", "echo"), last.names());
+    assertTrue(!last.more());
+  }
+
+  @Test
+  void aHundredThousandNamesCostLittlePerChange() {
+    FunctionCatalog.State state = FunctionCatalog.State.of(List.of());
+    FunctionCatalog.State before = state;
+    for (int i = 0; i < 100_000; i++) {
+      state = state.with(String.format("f-%06d", i));
+    }
+    assertEquals(0, before.size(), "a change makes a new state; the old one is untouched");
+    assertEquals(100_000, state.size());
+    assertEquals(List.of("f-050000", "f-050001"), state.page("f-049999", 2).names());
+    assertEquals(99_999, state.without("f-000000").size());
   }
 }

@@ -339,10 +339,12 @@ public final class HttpApi extends AllDirectives {
   private Route listPage(int limit, String after) {
     CompletionStage<Map<String, Object>> page =
         FunctionCatalog.ref(sharding)
-            .ask(FunctionCatalog.ListNames::new, settings.controlTimeout())
+            .<FunctionCatalog.Names>ask(
+                replyTo -> new FunctionCatalog.ListNames(after == null ? "" : after, limit, replyTo),
+                settings.controlTimeout())
             .thenComposeAsync(
                 names -> {
-                  FunctionListing.Page chosen = FunctionListing.page(names.names(), after, limit);
+                  FunctionListing.Page chosen = FunctionListing.Page.of(names.names(), names.more());
                   List<CompletableFuture<FunctionStatus>> each = new ArrayList<>();
                   for (String n : chosen.names()) {
                     each.add(

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -291,10 +290,14 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           .build();
     }
     if (o instanceof FunctionCatalog.ListNames m) {
-      return FunctionProtos.ListNames.newBuilder().setReplyTo(ref(m.replyTo())).build();
+      return FunctionProtos.ListNames.newBuilder()
+          .setReplyTo(ref(m.replyTo()))
+          .setAfter(m.after())
+          .setLimit(m.limit())
+          .build();
     }
     if (o instanceof FunctionCatalog.Names m) {
-      return FunctionProtos.Names.newBuilder().addAllNames(m.names()).build();
+      return FunctionProtos.Names.newBuilder().addAllNames(m.names()).setMore(m.more()).build();
     }
     if (o instanceof FunctionCatalog.FunctionRegistered m) {
       return FunctionProtos.FunctionRegistered.newBuilder().setName(m.name()).build();
@@ -452,13 +455,17 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           return new FunctionCatalog.Unregister(p.getName(), resolve(p.getReplyTo()));
         }
       case CATALOG_LIST_NAMES:
-        return new FunctionCatalog.ListNames(
-            resolve(FunctionProtos.ListNames.parseFrom(bytes).getReplyTo()));
+        {
+          FunctionProtos.ListNames p = FunctionProtos.ListNames.parseFrom(bytes);
+          return new FunctionCatalog.ListNames(p.getAfter(), p.getLimit(), resolve(p.getReplyTo()));
+        }
       case CATALOG_ACK:
         return FunctionCatalog.Ack.INSTANCE;
       case CATALOG_NAMES:
-        return new FunctionCatalog.Names(
-            List.copyOf(FunctionProtos.Names.parseFrom(bytes).getNamesList()));
+        {
+          FunctionProtos.Names p = FunctionProtos.Names.parseFrom(bytes);
+          return new FunctionCatalog.Names(List.copyOf(p.getNamesList()), p.getMore());
+        }
       case FUNCTION_REGISTERED:
         return new FunctionCatalog.FunctionRegistered(
             FunctionProtos.FunctionRegistered.parseFrom(bytes).getName());
@@ -466,8 +473,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         return new FunctionCatalog.FunctionUnregistered(
             FunctionProtos.FunctionUnregistered.parseFrom(bytes).getName());
       case CATALOG_STATE:
-        return new FunctionCatalog.State(
-            new TreeSet<>(FunctionProtos.CatalogState.parseFrom(bytes).getNamesList()));
+        return FunctionCatalog.State.of(FunctionProtos.CatalogState.parseFrom(bytes).getNamesList());
       default:
         throw new NotSerializableException(
             "Unknown manifest [" + manifest + "] for " + getClass().getName());

@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -320,6 +319,7 @@ class FunctionSerializerTest {
     assertRoundTrip(new FunctionCatalog.Register("echo", ref()));
     assertRoundTrip(new FunctionCatalog.Unregister("echo", ref()));
     assertRoundTrip(new FunctionCatalog.ListNames(ref()));
+    assertRoundTrip(new FunctionCatalog.ListNames("echo", 100, ref()));
   }
 
   @Test
@@ -334,6 +334,7 @@ class FunctionSerializerTest {
     assertSame(FunctionCatalog.Ack.INSTANCE, roundTrip(FunctionCatalog.Ack.INSTANCE));
     assertRoundTrip(new FunctionCatalog.Names(List.of("a", "b", "echo")));
     assertRoundTrip(new FunctionCatalog.Names(List.of()));
+    assertRoundTrip(new FunctionCatalog.Names(List.of("a"), true));
   }
 
   @Test
@@ -344,11 +345,11 @@ class FunctionSerializerTest {
 
   @Test
   void catalogState() throws Exception {
-    FunctionCatalog.State state = new FunctionCatalog.State(new TreeSet<>(List.of("zeta", "alpha", "echo")));
+    FunctionCatalog.State state = FunctionCatalog.State.of(List.of("zeta", "alpha", "echo"));
     FunctionCatalog.State back = (FunctionCatalog.State) roundTrip(state);
     assertEquals(state, back);
     assertEquals(List.of("alpha", "echo", "zeta"), new ArrayList<>(back.names()));
-    assertRoundTrip(new FunctionCatalog.State(new TreeSet<>()));
+    assertRoundTrip(FunctionCatalog.State.of(List.of()));
   }
 
   // ---------------------------------------------------------------- bindings and failures
@@ -440,7 +441,7 @@ class FunctionSerializerTest {
     expected.put("CN", new FunctionCatalog.Names(List.of()));
     expected.put("CFR", new FunctionCatalog.FunctionRegistered("f"));
     expected.put("CFU", new FunctionCatalog.FunctionUnregistered("f"));
-    expected.put("CS", new FunctionCatalog.State(new TreeSet<>()));
+    expected.put("CS", FunctionCatalog.State.of(List.of()));
     Serializer serializer = serialization().serializerByIdentity().apply(FunctionSerializer.IDENTIFIER);
     expected.forEach((manifest, message) -> assertEquals(manifest, Serializers.manifestFor(serializer, message)));
   }

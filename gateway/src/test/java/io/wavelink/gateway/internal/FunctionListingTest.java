@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -12,41 +11,16 @@ import org.junit.jupiter.api.Test;
 
 class FunctionListingTest {
 
-  private static final List<String> NAMES = List.of("delta", "alpha", "echo", "charlie", "bravo");
-
   @Test
-  void pagesWalkEveryNameOnceInOrder() {
-    List<String> seen = new ArrayList<>();
-    String after = null;
-    int pages = 0;
-    do {
-      FunctionListing.Page page = FunctionListing.page(NAMES, after, 2);
-      seen.addAll(page.names());
-      after = page.next();
-      pages++;
-    } while (after != null);
-    assertEquals(List.of("alpha", "bravo", "charlie", "delta", "echo"), seen);
-    assertEquals(3, pages);
-  }
-
-  @Test
-  void aPageThatReachesTheEndHasNoNext() {
-    FunctionListing.Page page = FunctionListing.page(NAMES, "charlie", 2);
-    assertEquals(List.of("delta", "echo"), page.names());
-    assertNull(page.next());
-    assertEquals(List.of(), FunctionListing.page(NAMES, "echo", 2).names());
-    assertNull(FunctionListing.page(List.of(), null, 10).next());
-  }
-
-  @Test
-  void theCursorNeedNotExistAnyMore() {
-    // "bz" was deleted between two pages: the listing goes on after where it would be
-    assertEquals(List.of("charlie", "delta"), FunctionListing.page(NAMES, "bz", 2).names());
+  void theLastNameIsTheCursorWhenMoreFollow() {
+    assertEquals("bravo", FunctionListing.Page.of(List.of("alpha", "bravo"), true).next());
+    assertNull(FunctionListing.Page.of(List.of("alpha", "bravo"), false).next());
+    assertNull(FunctionListing.Page.of(List.of(), true).next());
   }
 
   @Test
   void aFunctionThatDidNotAnswerIsListedApartAndTheRestIsDescribed() {
-    FunctionListing.Page page = FunctionListing.page(NAMES, null, 3);
+    FunctionListing.Page page = FunctionListing.Page.of(List.of("alpha", "bravo", "charlie"), true);
     Map<String, Object> body =
         FunctionListing.body(
             page,
@@ -59,7 +33,7 @@ class FunctionListingTest {
 
   @Test
   void answersMustMatchTheNames() {
-    FunctionListing.Page page = FunctionListing.page(NAMES, null, 2);
+    FunctionListing.Page page = FunctionListing.Page.of(List.of("alpha", "bravo"), true);
     assertThrows(IllegalArgumentException.class, () -> FunctionListing.body(page, List.of("x"), s -> Map.of()));
   }
 }
