@@ -2,7 +2,7 @@
 # WaveLink's benchmarks, each bounded in time; results under benchmarks/results/<UTC time>/ (see
 # docs/benchmarks.md). Run them one at a time on an otherwise idle machine: every figure is CPU-bound.
 #
-#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention]...  (default: all; bin/wavelink benchmarks ...)
+#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population]...  (default: all; bin/wavelink benchmarks ...)
 #
 #   decisions   JMH: Autoscaler.record/decide, Placement over 10/100/1000 nodes (ns/op)   ~5 min
 #   coldstarts  emergency cold starts per second and their latency, one in-process member  ~8 min
@@ -10,6 +10,10 @@
 #   contention  (not in all) loadgen compare of sync, async and dual on many functions sharing one
 #               node's memory (benchmarks/workloads/contention, 24 functions, 4 minutes), a fresh
 #               bin/wavelink start per run, the regular-track delays alternated  ~14 min per run
+#   population  (not in all) one fresh member: heap after POPULATION_PROBES [100000] calls of names
+#               never deployed, deploy rate of POPULATION_FUNCTIONS [100000] echo functions
+#               (POPULATION_PARALLEL [8] at once), heap and idle CPU once they passivated, first calls
+#               (POPULATION_JAVA_OPTS [-Xmx4g])  ~10 min + the deploys
 #
 # Environment (defaults in brackets):
 #   RUNS [3]              repetitions of each cold-start configuration and of each wrk run
@@ -340,13 +344,82 @@ contention() {
   java -cp "$CP" io.wavelink.benchmarks.ContentionSummary "$OUT/contention" | tee "$OUT/contention/summary.md"
 }
 
+# ---------------------------------------------------------------- population (many functions, one member)
+# Heap after a full GC (jcmd GC.run, then GC.heap_info's "used"), in KiB
+heap_used_kb() { # pid
+  jcmd "$1" GC.run >/dev/null 2>&1 || true
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {sub(/K,?$/, "", $(i + 1)); print $(i + 1); exit}}'
+}
+
+# Sends one request per name in a curl config (curl -Z, POPULATION_PARALLEL at once, connections
+# reused) and writes one status code per line to $3.
+curl_many() { # config-file extra-args-file status-file
+  # shellcheck disable=SC2046
+  step curl -s -Z --parallel-max "${POPULATION_PARALLEL:-8}" $(cat "$2") -w '%{http_code}\n' -K "$1" >"$3" || true
+}
+
+population() {
+  mkdir -p "$OUT/population"
+  local dir="$OUT/population" n="${POPULATION_FUNCTIONS:-100000}" probes="${POPULATION_PROBES:-100000}"
+  local port cport pid i t0 t1 kb0 kb1 kb2 c0 c1
+  port=$(free_port); cport=$(free_port)
+  await_quiet "population"
+  rm -rf "$dir/data"
+  local member_env=(WAVELINK_DATA_DIR="$dir/data" WAVELINK_HTTP_PORT="$port" WAVELINK_CLUSTER_PORT="$cport"
+    WAVELINK_CASSANDRA_PORT="$(free_port)" WAVELINK_CASSANDRA_STORAGE_PORT="$(free_port)"
+    WAVELINK_CASSANDRA_JMX_PORT="$(free_port)" JAVA_OPTS="${POPULATION_JAVA_OPTS:--Xmx4g}")
+  log "population: a fresh member (${POPULATION_JAVA_OPTS:--Xmx4g}) on :$port ..."
+  env "${member_env[@]}" "$ROOT/bin/wavelink" start >"$dir/member.log" 2>&1 &
+  pid=$!
+  PIDS+=($pid)
+  wait_line "$dir/member.log" "WaveLink ready" 300 "$pid"
+  local base="http://127.0.0.1:$port/v1/functions"
+  kb0=$(heap_used_kb "$pid")
+  log "population: heap after a full GC at start: $((kb0 / 1024)) MiB"
+
+  # 1. probes of names never deployed (issue 11: they must cost nothing lasting)
+  for ((i = 0; i < probes; i++)); do printf 'url = "%s/probe-%08x-%d/invoke"\noutput = "/dev/null"\n' "$base" "$RANDOM$RANDOM" "$i"; done >"$dir/probes.cfg"
+  echo "-X POST -d x" >"$dir/probes.args"
+  t0=$(date +%s.%N)
+  curl_many "$dir/probes.cfg" "$dir/probes.args" "$dir/probes.status"
+  t1=$(date +%s.%N)
+  kb1=$(heap_used_kb "$pid")
+  log "population: $probes probes of names never deployed in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s," \
+    "answers $(sort "$dir/probes.status" | uniq -c | tr '\n' ' '); heap after a full GC: $((kb1 / 1024)) MiB"
+
+  # 2. N deploys of the echo example (minScale 0), POPULATION_PARALLEL at once
+  printf '{"code":"%s","memoryMb":32}' "$(base64 -w0 "$ROOT/examples/functions/echo.wasm")" >"$dir/spec.json"
+  for ((i = 0; i < n; i++)); do printf 'url = "%s/pop-%d"\noutput = "/dev/null"\n' "$base" "$i"; done >"$dir/deploys.cfg"
+  echo "-X PUT -H Content-Type:application/json --data-binary @$dir/spec.json" >"$dir/deploys.args"
+  t0=$(date +%s.%N)
+  curl_many "$dir/deploys.cfg" "$dir/deploys.args" "$dir/deploys.status"
+  t1=$(date +%s.%N)
+  log "population: $n deploys in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s" \
+    "($(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {printf "%.0f", n / (b - a)}')/s), answers $(sort "$dir/deploys.status" | uniq -c | tr '\n' ' ')"
+  # the idle functions passivate after wavelink.function.passivate-after (5 min): heap and CPU
+  # are taken once they have
+  log "population: waiting ${POPULATION_SETTLE:-330} s for the deployed functions to passivate ..."
+  sleep "${POPULATION_SETTLE:-330}"
+  kb2=$(heap_used_kb "$pid")
+  c0=$(proc_cpu_seconds "$pid")
+  sleep 60
+  c1=$(proc_cpu_seconds "$pid")
+  log "population: $n idle functions: heap after a full GC $((kb2 / 1024)) MiB" \
+    "($(((kb2 - kb1) * 1024 / (n > 0 ? n : 1))) bytes per function over the probes' figure)," \
+    "idle CPU $(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.3f", (b - a) / 60}') of a core over 60 s"
+  log "population: first calls: $(for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code} in %{time_total} s; ' -X POST -d hi "$base/pop-$((RANDOM % (n > 0 ? n : 1)))/invoke"; done)"
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir/data" "$dir"/*.cfg
+}
+
 # ---------------------------------------------------------------- main
 what=("$@")
 ((${#what[@]} == 0)) && what=(all)
 for w in "${what[@]}"; do
   case "$w" in
-    all | decisions | coldstarts | warm | contention) ;;
-    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention]..." >&2; exit 2 ;;
+    all | decisions | coldstarts | warm | contention | population) ;;
+    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population]..." >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
@@ -362,6 +435,7 @@ for w in "${what[@]}"; do
     coldstarts) coldstarts ;;
     warm) warm ;;
     contention) contention ;;
+    population) population ;;
   esac
 done
 java -cp "$CP" io.wavelink.benchmarks.Summary "$OUT" >/dev/null

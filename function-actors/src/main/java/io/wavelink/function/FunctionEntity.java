@@ -37,6 +37,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -391,6 +392,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             timers.startSingleTimer(Stop.INSTANCE, Duration.ofMillis(100)); // answers first
             return this;
           }
+          handQueuedOn();
           return Behaviors.stopped();
         })
         .onMessageEquals(Wake.INSTANCE, () -> this)
@@ -404,6 +406,31 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   // ---------------------------------------------------------------- invocation path
+
+  /**
+   * Stopping (its shard handed to another member on a rebalance or a graceful leave, or passivated):
+   * the calls still queued, which never reached an instance, are sent to this function's next
+   * incarnation through the shard region, which holds them until it runs (and a leaving member's
+   * region does not finish its shutdown before it has delivered them). Nothing runs twice, and the
+   * gateway does not count them as retries. Calls already running on instances are answered by
+   * their Wavelets directly.
+   */
+  private void handQueuedOn() {
+    List<InvocationQueue.Waiting> queued = dispatcher.takeQueued();
+    if (queued.isEmpty()) {
+      return;
+    }
+    if (deps.sharding() == null) {
+      queued.forEach(w -> w.caller().tell(InvocationReply.rejected(
+          InvocationReply.Status.UNAVAILABLE, "function " + name + " stopped before the call was served; try again")));
+      return;
+    }
+    EntityRef<Command> next = deps.sharding().entityRefFor(TYPE_KEY, name);
+    for (InvocationQueue.Waiting w : queued) {
+      next.tell(new Invoke(w.input(), w.caller(), w.inputRef()));
+    }
+    getContext().getLog().info("Function {} stopping: {} queued calls sent on to its next incarnation", name, queued.size());
+  }
 
   private Behavior<Command> onInvoke(Invoke invoke) {
     touched();

@@ -61,7 +61,7 @@ class ChaosTest {
   }
 
   private static final int RATE = 30;
-  private static final Duration LOAD = Duration.ofSeconds(40);
+  private static final Duration LOAD = Duration.ofSeconds(50);
   private static final long BREAK_AT_MS = 10_000;
 
   private static LocalCluster cluster;
@@ -79,7 +79,9 @@ class ChaosTest {
         new LocalCluster(
             "chaos-" + test.getTestMethod().orElseThrow().getName(),
             Map.of(
-                "wavelink.gateway.invoke-timeout", "25s",
+                // a crashed entity host's calls wait for its removal (about 10 s) and the removal
+                // margin (7 s), and are then sent again: 25 s left too little for that
+                "wavelink.gateway.invoke-timeout", "40s",
                 "pekko.coordinated-shutdown.exit-jvm", "on",
                 "wavelink.node.capacity-mb", "2048"));
     cluster.startCassandra();
@@ -299,7 +301,7 @@ class ChaosTest {
 
   /**
    * A slow call running on a worker whose member does not host the call's function: that worker is
-   * the victim, chosen from where the call does run rather than in advance. Slow calls go out one at
+   * the victim, chosen from where the call does run rather than in advance. Slow calls go out two at
    * a time, over the slow functions in turn (each holds a 256 MB instance for seconds, so the next
    * one goes to the node with more room), until such a call runs; null if none did by the deadline.
    */
@@ -309,6 +311,9 @@ class ChaosTest {
     boolean ok =
         Await.within(Duration.ofSeconds(25), () -> {
           String function = "slow-" + (next[0]++ % SLOW_FUNCTIONS);
+          // two at once: the function needs two instances, and the second goes where the first
+          // did not leave less room, so that calls do not all stay on their functions' own members
+          calls.add(invokeAsync(function, "3000"));
           calls.add(invokeAsync(function, "3000"));
           return Await.within(Duration.ofSeconds(2), () -> {
             Map<String, String> members = nodeMembers();
@@ -329,6 +334,24 @@ class ChaosTest {
           });
         });
     return ok ? found : null;
+  }
+
+  /** For a failure message: how the slow calls ended so far, where the slow functions live and run. */
+  private static String slowCallsSeen(List<CompletableFuture<HttpResponse<String>>> calls) {
+    StringBuilder b = new StringBuilder("calls: ");
+    for (CompletableFuture<HttpResponse<String>> c : calls) {
+      b.append(!c.isDone() ? "running" : c.isCompletedExceptionally() ? "failed" : c.join().statusCode() + " " + c.join().body()).append("; ");
+    }
+    try {
+      b.append("nodes: ").append(nodeMembers());
+      for (int i = 0; i < SLOW_FUNCTIONS; i++) {
+        JsonNode status = get("/v1/functions/slow-" + i);
+        b.append("; slow-").append(i).append(" on ").append(status.path("member").asText()).append(": ").append(status.path("instances"));
+      }
+    } catch (Exception e) {
+      b.append(e);
+    }
+    return b.toString();
   }
 
   /** Node id -> member address, of the nodes that are up. */
@@ -359,7 +382,8 @@ class ChaosTest {
     List<SteadyLoad.Result> results =
         loadWhile(() -> {
           String[] running = slowCallOffItsHost(slowCalls);
-          assertTrue(running != null, "a slow call runs on a worker that does not host its function");
+          assertTrue(running != null, () -> "a slow call runs on a worker that does not host its function; "
+              + slowCallsSeen(slowCalls));
           victim[0] = memberAt(nodeMembers().get(running[1]));
           System.out.printf("CHAOS %s runs on %s (%s); its function lives elsewhere%n",
               running[0], running[1], victim[0].address());
@@ -369,8 +393,9 @@ class ChaosTest {
     report("worker killed (SIGKILL " + victim[0].address() + ")", results);
     assertTrue(SteadyLoad.successRate(results) >= 0.995, "at least 99.5% succeed: " + SteadyLoad.byStatus(results));
     // recovery time is a measured figure (docs/benchmarks.md), not a timed assertion: here only
-    // that the cluster does recover, well within the load's span
-    assertTrue(SteadyLoad.recoveryMs(results, breakAtMs) <= 25_000, "functions answer again after the kill");
+    // that the cluster does recover, within the load's span (the victim hosts function shards too:
+    // they start elsewhere down-removal-margin, 7 s, after its removal)
+    assertTrue(SteadyLoad.recoveryMs(results, breakAtMs) <= 30_000, "functions answer again after the kill");
     // the call that was running on the dead node was handed back by its entity as soon as the node
     // was unreachable, sent once more by the gateway, and answered
     for (CompletableFuture<HttpResponse<String>> call : slowCalls) {
@@ -397,8 +422,11 @@ class ChaosTest {
           cluster.kill(victim[0]);
         });
     report("busiest function's shard host killed (SIGKILL " + victim[0].address() + ")", results);
+    // its functions have no entity from the crash until the removal (about 10 s) plus
+    // down-removal-margin (7 s, chosen for one writer per persistence id through partitions: see
+    // PartitionTest); the calls its entities held are sent again then, within the gateway's 40 s
     assertTrue(SteadyLoad.successRate(results) >= 0.995, "at least 99.5% succeed: " + SteadyLoad.byStatus(results));
-    assertTrue(SteadyLoad.recoveryMs(results, breakAtMs) <= 25_000, "functions answer again after the kill");
+    assertTrue(SteadyLoad.recoveryMs(results, breakAtMs) <= 30_000, "functions answer again after the kill");
     assertEveryFunctionListedAndInvocable();
     awaitRegularOnLiveMembers();
   }
@@ -416,7 +444,8 @@ class ChaosTest {
     List<SteadyLoad.Result> results =
         loadWhile(() -> {
           String[] running = slowCallOffItsHost(slowCalls);
-          assertTrue(running != null, "a slow call runs on a worker that does not host its function");
+          assertTrue(running != null, () -> "a slow call runs on a worker that does not host its function; "
+              + slowCallsSeen(slowCalls));
           leaving[0] = memberAt(nodeMembers().get(running[1]));
           System.out.printf("CHAOS %s runs on %s (%s), which leaves%n", running[0], running[1], leaving[0].address());
           markBreak();

@@ -125,6 +125,11 @@ class PartitionTest {
     props.put("wavelink.gateway.invoke-timeout", "25s");
     props.put("pekko.coordinated-shutdown.exit-jvm", "on");
     props.put("wavelink.node.capacity-mb", "2048");
+    // no rebalancing: a shard handed off by a rebalance under way at the cut starts elsewhere by the
+    // hand-off protocol (its old incarnation stopped first), which the log-based timing check below
+    // cannot tell from a take-over (seen: the new home could load it only after the removal, as its
+    // remembered entities were unreadable before); the journal check covers both either way
+    props.put("pekko.cluster.sharding.rebalance-interval", "1h");
     if (!margin.isBlank()) {
       props.put("pekko.cluster.down-removal-margin", margin);
     }

@@ -56,7 +56,7 @@ final class SteadyLoad {
             long sent = System.nanoTime();
             HttpRequest request =
                 HttpRequest.newBuilder(URI.create(baseUrl + "/v1/functions/" + function + "/invoke"))
-                    .timeout(Duration.ofSeconds(30))
+                    .timeout(Duration.ofSeconds(45))
                     .POST(HttpRequest.BodyPublishers.ofString(input, StandardCharsets.UTF_8))
                     .build();
             futures.add(

@@ -159,6 +159,12 @@ public final class Dispatcher {
     }
   }
 
+  /** Removes and returns every queued invocation (none of them reached an instance). */
+  public List<InvocationQueue.Waiting> takeQueued() {
+    changed();
+    return queue.drain();
+  }
+
   /** The calls of a lost instance are answered {@code reply} at once, so that callers can retry. */
   public int handBack(Instance inst, InvocationReply reply) {
     changed();

@@ -2,6 +2,7 @@ package io.wavelink.function.internal;
 
 import static io.wavelink.function.internal.InstancePoolTest.instance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -89,5 +90,20 @@ class DispatcherTest {
     assertEquals(2, dispatcher.handBack(r, lost));
     assertEquals(List.of(lost, lost), out.take(InvocationReply.class));
     assertEquals(0, dispatcher.level());
+  }
+
+  @Test
+  void queuedCallsAreTakenWhole() {
+    Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
+    pool.add(r);
+    dispatcher.accept("f", new byte[] {1}, null, 1000); // runs
+    dispatcher.accept("f", new byte[] {2}, null, 1000); // waits
+    dispatcher.accept("f", new byte[] {3}, null, 1000); // waits
+    out.sent.clear();
+    List<InvocationQueue.Waiting> queued = dispatcher.takeQueued();
+    assertEquals(List.of((byte) 2, (byte) 3), queued.stream().map(w -> w.input()[0]).toList(), "oldest first");
+    assertEquals(1, dispatcher.level(), "the running call stays");
+    assertTrue(out.sent.isEmpty(), "nobody answered: the calls go on to the next incarnation");
+    assertTrue(dispatcher.takeQueued().isEmpty());
   }
 }
