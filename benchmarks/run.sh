@@ -355,7 +355,7 @@ heap_used_kb() { # pid
 # reused) and writes one status code per line to $3.
 curl_many() { # config-file extra-args-file status-file
   # shellcheck disable=SC2046
-  step curl -s -Z --parallel-max "${POPULATION_PARALLEL:-8}" $(cat "$2") -w '%{http_code}\n' -K "$1" >"$3" || true
+  step curl -s --no-progress-meter -Z --parallel-max "${POPULATION_PARALLEL:-8}" $(cat "$2") -w '%{http_code}\n' -K "$1" >"$3" || true
 }
 
 population() {

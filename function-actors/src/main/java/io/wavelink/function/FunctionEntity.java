@@ -400,6 +400,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(JournalRead.class, this::onJournalRead)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           emergency.releaseAll(); // regular instances stay: they are in the journal, and come back with the entity
+          metrics.close();
           return this;
         })
         .build();

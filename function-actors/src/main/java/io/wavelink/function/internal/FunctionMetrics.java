@@ -6,6 +6,7 @@ import kamon.metric.Counter;
 import kamon.metric.Gauge;
 import kamon.metric.Histogram;
 import kamon.metric.MeasurementUnit;
+import kamon.tag.TagSet;
 
 /**
  * Kamon instruments of one function, looked up once per entity. Names (Prometheus adds
@@ -38,29 +39,37 @@ public final class FunctionMetrics {
     this.function = function;
   }
 
+  /**
+   * The function's tag and one more, in one step: {@code withTag(..).withTag(..)} would register an
+   * instrument for the first tag alone too, an extra series that nothing updates.
+   */
+  private TagSet tags(String key, String value) {
+    return TagSet.of("function", function).withTag(key, value);
+  }
+
   private void register() {
     if (registered) {
       return;
     }
     registered = true;
     regularColdStarts =
-        Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "regular");
+        Kamon.counter("wavelink.cold-starts").withTags(tags("track", "regular"));
     emergencyColdStarts =
-        Kamon.counter("wavelink.cold-starts").withTag("function", function).withTag("track", "emergency");
+        Kamon.counter("wavelink.cold-starts").withTags(tags("track", "emergency"));
     queueWait =
         Kamon.histogram("wavelink.queue-wait", MeasurementUnit.time().nanoseconds())
             .withTag("function", function);
     regularInstances =
-        Kamon.gauge("wavelink.instances").withTag("function", function).withTag("kind", "regular");
+        Kamon.gauge("wavelink.instances").withTags(tags("kind", "regular"));
     emergencyInstances =
-        Kamon.gauge("wavelink.instances").withTag("function", function).withTag("kind", "emergency");
+        Kamon.gauge("wavelink.instances").withTags(tags("kind", "emergency"));
     emergencySpawns = Kamon.counter("wavelink.emergency-spawns").withTag("function", function);
     emergencyRetirements = Kamon.counter("wavelink.emergency-retirements").withTag("function", function);
-    regularEvictions = Kamon.counter("wavelink.evictions").withTag("function", function).withTag("kind", "regular");
-    emergencyEvictions = Kamon.counter("wavelink.evictions").withTag("function", function).withTag("kind", "emergency");
-    queueFull = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "queue_full");
-    expired = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "expired");
-    noCapacity = Kamon.counter("wavelink.invocations-refused").withTag("function", function).withTag("reason", "no_capacity");
+    regularEvictions = Kamon.counter("wavelink.evictions").withTags(tags("kind", "regular"));
+    emergencyEvictions = Kamon.counter("wavelink.evictions").withTags(tags("kind", "emergency"));
+    queueFull = Kamon.counter("wavelink.invocations-refused").withTags(tags("reason", "queue_full"));
+    expired = Kamon.counter("wavelink.invocations-refused").withTags(tags("reason", "expired"));
+    noCapacity = Kamon.counter("wavelink.invocations-refused").withTags(tags("reason", "no_capacity"));
   }
 
   public void evicted(InstanceKind kind) {
@@ -102,6 +111,30 @@ public final class FunctionMetrics {
   public void emergencySpawned() {
     register();
     emergencySpawns.increment();
+  }
+
+  /**
+   * The entity stopped (passivated, handed over): its series leave Kamon, so that an idle function
+   * costs no instruments and no snapshot work on the member. Prometheus sees the counters start
+   * again when the function comes back (a counter reset, which rate() and increase() handle).
+   */
+  public void close() {
+    if (!registered) {
+      return;
+    }
+    registered = false;
+    regularColdStarts.remove();
+    emergencyColdStarts.remove();
+    queueWait.remove();
+    regularInstances.remove();
+    emergencyInstances.remove();
+    emergencySpawns.remove();
+    emergencyRetirements.remove();
+    regularEvictions.remove();
+    emergencyEvictions.remove();
+    queueFull.remove();
+    expired.remove();
+    noCapacity.remove();
   }
 
   public void emergencyRetired() {
