@@ -161,7 +161,12 @@ public final class DeployChecks implements AutoCloseable {
             long started = System.nanoTime();
             try {
               result.complete(checkNow(name, body));
-            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            } catch (OutOfMemoryError e) {
+              // the gateway's heap, not the request, fell short: retryable
+              log.warn("Checking the deploy of {} ({} bytes) ran out of memory", name, body.length);
+              result.complete(new Refused(
+                  503, "busy", "the gateway has not the memory to check this deploy now; retry in a moment", true));
+            } catch (RuntimeException | StackOverflowError e) {
               log.warn("Checking the deploy of {} failed", name, e);
               result.complete(new Refused(400, "invalid_module", "the module cannot be checked: " + e, false));
             }
@@ -177,6 +182,51 @@ public final class DeployChecks implements AutoCloseable {
     return result;
   }
 
+  /**
+   * The decoded size of the top-level-looking {@code "code": "<base64>"} value, from the body's
+   * bytes without parsing it (base64 holds no quote or escape, so its end is the next quote); -1
+   * when there is none. Only used to refuse an oversized module early: the JSON parse decides the rest.
+   */
+  static long codeBytesDeclared(byte[] body) {
+    byte[] key = "\"code\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    outer:
+    for (int i = 0; i + key.length < body.length; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (body[i + k] != key[k]) {
+          continue outer;
+        }
+      }
+      if (i > 0 && body[i - 1] == '\\') {
+        continue;
+      }
+      int j = i + key.length;
+      while (j < body.length && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r')) {
+        j++;
+      }
+      if (j >= body.length || body[j] != ':') {
+        continue;
+      }
+      j++;
+      while (j < body.length && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r')) {
+        j++;
+      }
+      if (j >= body.length || body[j] != '"') {
+        continue;
+      }
+      int start = ++j;
+      int padding = 0;
+      while (j < body.length && body[j] != '"') {
+        if (body[j] == '=') {
+          padding++;
+        }
+        j++;
+      }
+      long chars = j - start;
+      return chars / 4 * 3 + (chars % 4 == 0 ? 0 : (chars % 4) - 1) - padding;
+    }
+    return -1;
+  }
+
   private Refused busy() {
     return new Refused(
         503, "busy",
@@ -188,6 +238,15 @@ public final class DeployChecks implements AutoCloseable {
 
   /** The checks, on the calling thread (tests; {@link #check} runs them on the executor). */
   Outcome checkNow(String name, byte[] body) {
+    long declared = codeBytesDeclared(body);
+    if (declared > settings.maxModuleBytes()) {
+      // refused from its length alone: no 50 MiB decoded only to be thrown away
+      return new Refused(
+          413, "payload_too_large",
+          "the module is " + declared + " bytes, more than the limit of " + settings.maxModuleBytes()
+              + " bytes (" + (settings.maxModuleBytes() >> 20) + " MiB)",
+          false);
+    }
     Request request;
     try {
       request = json.readValue(body, Request.class);

@@ -233,4 +233,19 @@ class DeployChecksTest {
       slow.release.countDown();
     }
   }
+
+  @Test
+  void theModulesSizeIsReadFromTheBodyWithoutDecodingIt() {
+    java.util.function.Function<String, Long> size =
+        json -> DeployChecks.codeBytesDeclared(json.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    org.junit.jupiter.api.Assertions.assertEquals(3L, size.apply("{\"code\":\"AAAA\"}"));
+    org.junit.jupiter.api.Assertions.assertEquals(1L, size.apply("{ \"memoryMb\": 64, \"code\" : \"AA==\" }"));
+    org.junit.jupiter.api.Assertions.assertEquals(2L, size.apply("{\"code\":\"AAA\"}"), "unpadded");
+    org.junit.jupiter.api.Assertions.assertEquals(-1L, size.apply("{\"env\":{\"A\":\"\\\"code\\\": x\"}}"), "inside a string");
+    org.junit.jupiter.api.Assertions.assertEquals(-1L, size.apply("{\"memoryMb\":64}"));
+    for (String b64 : new String[] {"", "AQ==", "AQI=", "AQID", "AQIDBA=="}) {
+      org.junit.jupiter.api.Assertions.assertEquals(
+          (long) java.util.Base64.getDecoder().decode(b64).length, size.apply("{\"code\":\"" + b64 + "\"}"), b64);
+    }
+  }
 }
