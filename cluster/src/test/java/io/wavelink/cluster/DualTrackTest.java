@@ -142,6 +142,65 @@ class DualTrackTest {
     }
   }
 
+  /**
+   * Issue 10's CPU-bound burst: 200 concurrent calls of compute-only code on a cold dual function
+   * with a 5 s timeout. The emergency instances start interpreted at once while their node compiles
+   * the module in the background; every call answers, and once the compile is done the calls run
+   * compiled, on emergency instances as on regular ones.
+   */
+  @Test
+  void aCpuBoundBurstOnAColdFunctionRunsCompiledOnceItsNodeHasCompiledTheModule() throws Exception {
+    HttpResponse<String> r =
+        http.deploy(
+            "cpu-burst",
+            ExampleFunctions.load("work"),
+            Map.of("memoryMb", 32, "concurrency", 1, "maxScale", 64, "timeoutMs", 5000, "controlPlaneMode", "dual"));
+    assertEquals(201, r.statusCode(), r.body());
+    String rounds = "100000"; // about 1 ms compiled, tens of ms interpreted
+    List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      calls.add(http.invokeAsync("cpu-burst", rounds.getBytes(StandardCharsets.UTF_8)));
+    }
+    Set<String> outputs = new HashSet<>();
+    Map<String, Integer> tiers = new java.util.TreeMap<>();
+    List<String> failures = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<byte[]>> c : calls) {
+      HttpResponse<byte[]> call = c.join();
+      String body = new String(call.body(), StandardCharsets.UTF_8);
+      String tier = call.headers().firstValue("X-WaveLink-Execution").orElse("none");
+      tiers.merge(call.statusCode() + "/" + call.headers().firstValue("X-WaveLink-Instance-Kind").orElse("none") + "/" + tier,
+          1, Integer::sum);
+      if (call.statusCode() == 200) {
+        outputs.add(body);
+      } else {
+        failures.add(call.statusCode() + " " + body);
+      }
+    }
+    System.out.println("cpu-bound burst of 200, by status, instance kind and tier: " + tiers);
+    assertEquals(List.of(), failures, "every call of the burst succeeds");
+    assertTrue(tiers.keySet().stream().allMatch(k -> k.endsWith("/compiled") || k.endsWith("/interpreted")),
+        "every call says which tier ran it: " + tiers);
+    assertEquals(1, outputs.size(), "both tiers compute the same result: " + outputs);
+    assertTrue(outputs.iterator().next().startsWith("ok "), outputs.toString());
+
+    // the compile runs in the background: once one call reports it, every later call runs compiled
+    http.await(
+        "a call that runs compiled",
+        () -> http.invoke("cpu-burst", rounds.getBytes(StandardCharsets.UTF_8))
+            .headers().firstValue("X-WaveLink-Execution").orElse("").equals("compiled"));
+    calls.clear();
+    for (int i = 0; i < 20; i++) {
+      calls.add(http.invokeAsync("cpu-burst", rounds.getBytes(StandardCharsets.UTF_8)));
+    }
+    for (CompletableFuture<HttpResponse<byte[]>> c : calls) {
+      HttpResponse<byte[]> call = c.join();
+      assertEquals(200, call.statusCode());
+      assertEquals("compiled", call.headers().firstValue("X-WaveLink-Execution").orElse(""),
+          "a call after the compile, on " + call.headers().firstValue("X-WaveLink-Instance-Kind").orElse("?"));
+      assertEquals(outputs, Set.of(new String(call.body(), StandardCharsets.UTF_8)));
+    }
+  }
+
   @Test
   void theSameBurstInSyncAndAsyncModesRunsOnRegularInstancesOnly() throws Exception {
     for (String mode : List.of("sync", "async")) {

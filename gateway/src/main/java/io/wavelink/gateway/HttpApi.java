@@ -549,6 +549,9 @@ public final class HttpApi extends AllDirectives {
       headers.add(
           RawHeader.create(
               "X-WaveLink-Duration-Ms", String.format(Locale.ROOT, "%.3f", r.durationMicros() / 1000.0)));
+      if (r.execution() != null) {
+        headers.add(RawHeader.create("X-WaveLink-Execution", r.execution().label()));
+      }
     }
     return switch (r.status()) {
       case OK -> complete(

@@ -1,5 +1,7 @@
 package io.wavelink.node;
 
+import io.wavelink.node.sandbox.ExecutionMode;
+
 /**
  * The answer to one invocation, sent to the caller (the gateway) by the Wavelet that ran it, or by
  * the function's entity when the invocation never reached a sandbox (unknown function, queue full,
@@ -15,6 +17,9 @@ package io.wavelink.node;
  * @param stderrTail the tail of the function's stderr (its log), possibly empty
  * @param outputRef where a large output is ({@link Blobs}), {@code output} then empty; null when the
  *     output is inline
+ * @param execution the tier that ran the call: {@link ExecutionMode#COMPILED} (the module compiled
+ *     to JVM bytecode) or {@link ExecutionMode#INTERPRETED} (an emergency instance that started
+ *     before its node had the module compiled); null if no sandbox ran it
  */
 public record InvocationReply(
     Status status,
@@ -25,7 +30,8 @@ public record InvocationReply(
     long durationMicros,
     String message,
     String stderrTail,
-    Blobs.Ref outputRef) {
+    Blobs.Ref outputRef,
+    ExecutionMode execution) {
 
   /** A reply with its output inline. */
   public InvocationReply(
@@ -37,17 +43,22 @@ public record InvocationReply(
       long durationMicros,
       String message,
       String stderrTail) {
-    this(status, output, instanceId, kind, coldStart, durationMicros, message, stderrTail, null);
+    this(status, output, instanceId, kind, coldStart, durationMicros, message, stderrTail, null, null);
+  }
+
+  /** The same reply, saying which tier ran the call. */
+  public InvocationReply withExecution(ExecutionMode tier) {
+    return new InvocationReply(status, output, instanceId, kind, coldStart, durationMicros, message, stderrTail, outputRef, tier);
   }
 
   /** The same reply with its output held apart, at {@code ref}. */
   public InvocationReply withOutputApart(Blobs.Ref ref) {
-    return new InvocationReply(status, EMPTY, instanceId, kind, coldStart, durationMicros, message, stderrTail, ref);
+    return new InvocationReply(status, EMPTY, instanceId, kind, coldStart, durationMicros, message, stderrTail, ref, execution);
   }
 
   /** The same reply with its output inline again. */
   public InvocationReply withOutput(byte[] bytes) {
-    return new InvocationReply(status, bytes, instanceId, kind, coldStart, durationMicros, message, stderrTail, null);
+    return new InvocationReply(status, bytes, instanceId, kind, coldStart, durationMicros, message, stderrTail, null, execution);
   }
 
   /** Outcome of an invocation; the gateway maps each to an HTTP status. */

@@ -2,6 +2,7 @@ package io.wavelink.node;
 
 import io.wavelink.node.internal.Admission;
 import io.wavelink.node.internal.ModuleCache;
+import io.wavelink.node.internal.TierUp;
 import io.wavelink.node.sandbox.ExecutionMode;
 import io.wavelink.node.sandbox.Invocation;
 import io.wavelink.node.sandbox.InvocationResult;
@@ -15,8 +16,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -74,7 +75,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * Nothing the Wavelet holds is persisted: after a crash the regular instances are re-created from
  * their owners' journals, and emergency instances are simply gone.
  */
-public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
+public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements WaveletProtocol {
 
   public static final ServiceKey<Command> SERVICE_KEY =
       ServiceKey.create(Command.class, "wavelink-wavelet");
@@ -93,115 +94,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   // ---------------------------------------------------------------- protocol
 
-  public sealed interface Command {}
-
-  /**
-   * Start an instance. Each invocation has its own linear memory of up to {@code memoryMb}, so an
-   * instance reserves {@link #reservedMb()}: memory times concurrency. {@code waitMs} 0: only if
-   * there is room now; more: idle emergency instances may be reclaimed for it (any idle instance of
-   * another function when {@code callersWaiting}: invocations wait for this one), and it may wait
-   * that long for room. {@code module} names the code by its SHA-256 in the module store (the node
-   * fetches it once and shares it with every instance of that code); only functions deployed before
-   * the module store send their code inline.
-   */
-  public record StartInstance(
-      String instanceId,
-      String function,
-      long version,
-      InstanceKind kind,
-      ModuleRef module,
-      int memoryMb,
-      int concurrency,
-      Map<String, String> env,
-      ActorRef<InstanceEvent> owner,
-      long waitMs,
-      boolean callersWaiting)
-      implements Command {
-
-    /** A start that takes only free room (the regular track's placement after a reservation). */
-    public StartInstance(
-        String instanceId,
-        String function,
-        long version,
-        InstanceKind kind,
-        ModuleRef module,
-        int memoryMb,
-        int concurrency,
-        Map<String, String> env,
-        ActorRef<InstanceEvent> owner) {
-      this(instanceId, function, version, kind, module, memoryMb, concurrency, env, owner, 0L, false);
-    }
-
-    public int reservedMb() {
-      return memoryMb * Math.max(1, concurrency);
-    }
-  }
-
-  /**
-   * Set memory aside for a regular instance before its placement is written to the journal; the
-   * owner gets {@link Reserved} or {@link InstanceFailed}. {@code waitMs} and {@code
-   * callersWaiting} as for {@link StartInstance}.
-   */
-  public record Reserve(
-      String instanceId,
-      String function,
-      InstanceKind kind,
-      int memoryMb,
-      int concurrency,
-      ActorRef<InstanceEvent> owner,
-      long waitMs,
-      boolean callersWaiting)
-      implements Command {
-
-    public int reservedMb() {
-      return memoryMb * Math.max(1, concurrency);
-    }
-  }
-
-  public record StopInstance(String instanceId) implements Command {}
-
-  /** The owner keeps an instance the Wavelet asked back with {@link Reclaim}. */
-  public record ReclaimDeclined(String instanceId) implements Command {}
-
-  /**
-   * The owner still wants these emergency instances: their leases run {@code emergency-lease} from
-   * now. An emergency instance whose lease lapses is stopped.
-   */
-  public record RenewLeases(List<String> instanceIds) implements Command {}
-
-  /**
-   * Runs one invocation on an instance. {@code invocationId} is the owner's id for the call, echoed
-   * in {@link InvocationFinished} so that the owner knows which of an instance's calls ended. A large
-   * input travels apart ({@code inputRef}, {@code input} then empty): the Wavelet fetches it first.
-   */
-  public record Invoke(
-      String instanceId,
-      long invocationId,
-      byte[] input,
-      long timeoutMs,
-      boolean coldStart,
-      ActorRef<InvocationReply> replyTo,
-      ActorRef<InstanceEvent> owner,
-      Blobs.Ref inputRef)
-      implements Command {
-
-    /** An invocation with its input inline. */
-    public Invoke(
-        String instanceId,
-        long invocationId,
-        byte[] input,
-        long timeoutMs,
-        boolean coldStart,
-        ActorRef<InvocationReply> replyTo,
-        ActorRef<InstanceEvent> owner) {
-      this(instanceId, invocationId, input, timeoutMs, coldStart, replyTo, owner, null);
-    }
-  }
-
-  public record GetStatus(ActorRef<NodeStatus> replyTo) implements Command {}
-
-  /** The regular instances the node's NodeEntity has assigned to it; others are stopped. */
-  public record Reconcile(Set<String> assignedRegular) implements Command {}
+  // The messages of the Wavelet and of its instances' owners are in WaveletProtocol, which this class
+  // implements, so that they read Wavelet.StartInstance, Wavelet.InstanceReady, ...; here are only the
+  // Wavelet's messages to itself.
 
   /**
    * A start's module is ready, or could not be had: {@code unavailable} when its module could not be
@@ -211,7 +106,16 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private record Prepared(String instanceId, PreparedModule module, String failure, boolean unavailable, long micros)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record Finished(String instanceId, long peakMemoryBytes) implements Command, NoSerializationVerificationNeeded {}
+  /** A call ended; {@code interpreted}: it held one of the node's interpreted slots. */
+  private record Finished(String instanceId, long peakMemoryBytes, boolean interpreted)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** A call waiting for its interpreted instance's compiled module, or for an interpreted slot. */
+  private record Parked(Sandbox sandbox, Invoke invoke, long arrivedNanos) {}
+
+  /** The background compile of an interpreted emergency instance's module ended: {@code module} null if it failed. */
+  private record Compiled(String instanceId, PreparedModule module, String failure)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private enum RegisterTick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
@@ -229,117 +133,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     INSTANCE
   }
 
-  /** What a Wavelet tells an instance's owner. */
-  public sealed interface InstanceEvent {}
-
-  public record InstanceReady(
-      String instanceId,
-      InstanceKind kind,
-      String nodeId,
-      ActorRef<Command> wavelet,
-      long startMicros)
-      implements InstanceEvent {}
-
-  public record InstanceFailed(String instanceId, String nodeId, boolean refused, String reason)
-      implements InstanceEvent {}
-
-  /**
-   * One call on the instance has ended; its answer went to the caller. {@code peakMemoryBytes}: the
-   * most linear memory the call held (what it touched, beside what its instance reserves).
-   */
-  public record InvocationFinished(String instanceId, long invocationId, long peakMemoryBytes)
-      implements InstanceEvent {
-
-    public InvocationFinished(String instanceId, long invocationId) {
-      this(instanceId, invocationId, 0L);
-    }
-  }
-
-  /** Memory is set aside for the instance on this node (answer to {@link Reserve}). */
-  public record Reserved(String instanceId, String nodeId, ActorRef<Command> wavelet)
-      implements InstanceEvent {}
-
-  /**
-   * The node needs the memory of this idle instance for another function: the owner retires it
-   * ({@link StopInstance}, and for a regular instance its removal from the journal) or answers
-   * {@link ReclaimDeclined}.
-   */
-  public record Reclaim(String instanceId, String nodeId, ActorRef<Command> wavelet)
-      implements InstanceEvent {}
-
-  /**
-   * A node as its Wavelet sees it. {@code allocatedMb}: memory its instances reserve; {@code
-   * touchedMb}: the most linear memory one call of each touched, added up (reserved is not used);
-   * {@code linearMemoryInUseMb}: linear memory held by calls running now; {@code reclaimableMb}:
-   * memory of idle instances that could be asked back; {@code waitingMb}: memory requests wait for;
-   * {@code modules}: modules whose bytes the node holds (in use or kept idle); {@code
-   * moduleFetches}: modules it fetched from the module store since it started (once per module,
-   * unless it was dropped in between).
-   */
-  public record NodeStatus(
-      String nodeId,
-      String member,
-      int capacityMb,
-      int allocatedMb,
-      int inFlight,
-      List<InstanceInfo> instances,
-      boolean draining,
-      int reclaimableMb,
-      int waitingMb,
-      int touchedMb,
-      int linearMemoryInUseMb,
-      int modules,
-      long moduleFetches) {
-
-    public NodeStatus(
-        String nodeId,
-        String member,
-        int capacityMb,
-        int allocatedMb,
-        int inFlight,
-        List<InstanceInfo> instances,
-        boolean draining,
-        int reclaimableMb,
-        int waitingMb,
-        int touchedMb,
-        int linearMemoryInUseMb) {
-      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, reclaimableMb, waitingMb,
-          touchedMb, linearMemoryInUseMb, 0, 0L);
-    }
-
-    public NodeStatus(
-        String nodeId,
-        String member,
-        int capacityMb,
-        int allocatedMb,
-        int inFlight,
-        List<InstanceInfo> instances,
-        boolean draining) {
-      this(nodeId, member, capacityMb, allocatedMb, inFlight, instances, draining, 0, 0, 0, 0);
-    }
-  }
-
-  /**
-   * {@code memoryMb}: what it reserves; {@code touchedMb}: the most linear memory one of its calls
-   * touched; {@code idleMs}: how long it has had no call, -1 while it has calls or is not ready.
-   */
-  public record InstanceInfo(
-      String instanceId,
-      String function,
-      long version,
-      InstanceKind kind,
-      int memoryMb,
-      int inFlight,
-      boolean ready,
-      long idleMs,
-      int touchedMb) {
-
-    public InstanceInfo(
-        String instanceId, String function, long version, InstanceKind kind, int memoryMb, int inFlight, boolean ready) {
-      this(instanceId, function, version, kind, memoryMb, inFlight, ready, -1L, 0);
-    }
-  }
-
   // ---------------------------------------------------------------- state
 
   /** An instance holding memory on the node: reserved only, or a sandbox (preparing or ready). */
@@ -351,7 +144,13 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     final ActorRef<InstanceEvent> owner;
     /** null while only reserved */
     StartInstance spec;
-    PreparedModule module;
+    /** what its calls run: null while preparing; read by sandbox threads ({@link #compiledNow}) */
+    volatile PreparedModule module;
+    /** the compiled module, arrived before the interpreted one was ready: swapped in when it is */
+    PreparedModule compiled;
+    /** the uses of its module it took from the node's {@link ModuleCache}, given back when it is removed */
+    boolean holdsInterpreted;
+    boolean holdsCompiled;
     int inFlight;
     boolean stopping;
     long reservedUntilNanos;
@@ -378,6 +177,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       return module != null;
     }
 
+    /** Its compiled module if it runs compiled now, else null: any thread. */
+    PreparedModule compiledNow() {
+      PreparedModule m = module;
+      return m != null && m.mode() == ExecutionMode.COMPILED ? m : null;
+    }
+
     boolean reclaimable(long nowNanos) {
       return ready() && !stopping && inFlight == 0 && reclaimingSinceNanos < 0 && nowNanos >= declinedUntilNanos;
     }
@@ -396,6 +201,16 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
   private final ActorRef<Command> me;
   /** modules by content, one use per sandbox that started preparing: released when it is removed */
   private final ModuleCache modules;
+  /** compiles modules, apart from the prepare pool where emergency starts parse theirs */
+  private final ExecutorService compilePool;
+  /** runs calls, and runs an interpreted call again compiled when its module's compile arrives */
+  private final TierUp tierUp;
+  /** the most calls running interpreted at once while their module is being compiled */
+  private final int interpretedCalls;
+  /** calls running interpreted now */
+  private int interpretedRunning;
+  /** calls of interpreted instances waiting for their module's compile or an interpreted slot, oldest first */
+  private final java.util.ArrayDeque<Parked> parked = new java.util.ArrayDeque<>();
   private final Map<String, Sandbox> sandboxes = new HashMap<>();
   private final Map<String, Waiter> waiting = new LinkedHashMap<>();
   private int allocatedMb;
@@ -458,9 +273,14 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     this.runtime = runtime;
     this.sandboxPool = sandboxPool;
     this.sharding = sharding;
+    int interpreted = context.getSystem().settings().config().getInt("wavelink.node.interpreted-calls");
+    this.interpretedCalls = interpreted > 0 ? interpreted : Runtime.getRuntime().availableProcessors();
+    this.tierUp = new TierUp(runtime);
+    this.compilePool =
+        Executors.newFixedThreadPool(Math.max(1, settings.prepareThreads()), compileThreads(settings.nodeId()));
     this.modules =
         new ModuleCache(
-            runtime, preparePool, moduleSource,
+            runtime, preparePool, compilePool, moduleSource,
             context.getSystem().settings().config().getBytes("wavelink.node.module-cache.idle-size"));
     this.timers = timers;
     ActorRef<Command> self = context.getSelf();
@@ -492,6 +312,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
         .onMessage(StartInstance.class, this::onStart)
         .onMessage(Reserve.class, this::onReserve)
         .onMessage(Prepared.class, this::onPrepared)
+        .onMessage(Compiled.class, this::onCompiled)
         .onMessage(Invoke.class, this::onInvoke)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(StopInstance.class, this::onStop)
@@ -728,16 +549,30 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   // ---------------------------------------------------------------- instances
 
+  /**
+   * Prepares {@code sandbox}'s module. A regular instance waits for the compiled module. An
+   * emergency instance uses the compiled module when the node has it already; otherwise it starts
+   * interpreted at once (parsing only, on the prepare pool), and the node compiles the module in
+   * the background on its compile pool, once for every instance of that module: later calls of the
+   * instance run compiled ({@link #onCompiled}).
+   */
   private void prepare(Sandbox sandbox, StartInstance start) {
     sandbox.spec = start;
+    String key = moduleKey(start);
     ExecutionMode mode =
-        start.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
+        start.kind() == InstanceKind.REGULAR || modules.preparedNow(key, ExecutionMode.COMPILED)
+            ? ExecutionMode.COMPILED
+            : ExecutionMode.INTERPRETED;
     long began = System.nanoTime();
     ActorRef<Command> self = getContext().getSelf();
+    if (mode == ExecutionMode.COMPILED) {
+      sandbox.holdsCompiled = true;
+    } else {
+      sandbox.holdsInterpreted = true;
+    }
     // the module's bytes are on the node, or fetched once by hash off this actor
     modules
-        .prepare(ModuleCache.keyOf(start.function(), start.version(), start.module()), start.module(), mode,
-            start.memoryMb())
+        .prepare(key, start.module(), mode, start.memoryMb())
         .whenComplete(
             (module, error) ->
                 self.tell(
@@ -747,6 +582,55 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                         error == null ? null : rootMessage(error),
                         error != null && fetchUnavailable(error),
                         (System.nanoTime() - began) / 1_000)));
+    if (mode == ExecutionMode.INTERPRETED) {
+      sandbox.holdsCompiled = true;
+      modules
+          .prepare(key, start.module(), ExecutionMode.COMPILED, start.memoryMb())
+          .whenComplete(
+              (module, error) ->
+                  self.tell(new Compiled(start.instanceId(), module, error == null ? null : rootMessage(error))));
+    }
+  }
+
+  private static String moduleKey(StartInstance start) {
+    return ModuleCache.keyOf(start.function(), start.version(), start.module());
+  }
+
+  private Behavior<Command> onCompiled(Compiled compiled) {
+    Sandbox sandbox = sandboxes.get(compiled.instanceId());
+    if (sandbox == null || !sandbox.holdsCompiled) {
+      return this; // removed meanwhile: its uses were given back
+    }
+    if (compiled.module() == null) {
+      // it keeps running interpreted; the next emergency start of the module tries again
+      getContext().getLog().info("Compiling the module of {} failed; instance {} stays interpreted: {}",
+          sandbox.function, sandbox.instanceId, compiled.failure());
+      sandbox.holdsCompiled = false;
+      modules.release(moduleKey(sandbox.spec), ExecutionMode.COMPILED);
+      runParked(); // its parked calls run interpreted
+      return this;
+    }
+    sandbox.compiled = compiled.module();
+    if (sandbox.ready()) {
+      upgrade(sandbox);
+      runParked();
+    }
+    return this;
+  }
+
+  /** Later calls of {@code sandbox} run its compiled module; calls running interpreted finish so. */
+  private void upgrade(Sandbox sandbox) {
+    PreparedModule compiled = sandbox.compiled;
+    sandbox.module = compiled;
+    sandbox.compiled = null;
+    int stopped = tierUp.compiled(moduleKey(sandbox.spec), compiled); // after: later calls see it
+    if (stopped > 0) {
+      getContext().getLog().debug("{} interpreted calls of {} run again compiled", stopped, sandbox.function);
+    }
+    if (sandbox.holdsInterpreted) {
+      sandbox.holdsInterpreted = false;
+      modules.release(moduleKey(sandbox.spec), ExecutionMode.INTERPRETED);
+    }
   }
 
   private Behavior<Command> onPrepared(Prepared prepared) {
@@ -762,6 +646,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       return this;
     }
     sandbox.module = prepared.module();
+    if (sandbox.compiled != null) {
+      upgrade(sandbox); // the compile was the quicker
+    }
     sandbox.idleSinceNanos = System.nanoTime();
     if (sandbox.stopping) {
       remove(sandbox);
@@ -792,31 +679,70 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
     }
     sandbox.inFlight++;
     inFlight++;
+    if (invoke.inputRef() == null) {
+      dispatch(sandbox, invoke, System.nanoTime());
+      return this;
+    }
     PreparedModule module = sandbox.module;
     StartInstance spec = sandbox.spec;
-    if (invoke.inputRef() == null) {
-      run(module, spec, invoke, invoke.input(), System.nanoTime());
-    } else if (blobs == null) {
+    boolean interpreted = module.mode() == ExecutionMode.INTERPRETED;
+    if (blobs == null) {
       ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
-          "node " + settings.nodeId() + " cannot fetch an input that travels apart"), 0);
-    } else {
-      // a large input travels apart: fetched first, off this actor; its time counts in the call's
-      long arrived = System.nanoTime();
-      blobs.get(invoke.inputRef(), false)
-          .whenComplete((input, error) -> {
-            if (error != null) {
-              ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
-                  "the input of the call could not be fetched from the gateway: " + rootMessage(error)), 0);
-            } else {
-              run(module, spec, invoke, input, arrived);
-            }
-          });
+          "node " + settings.nodeId() + " cannot fetch an input that travels apart"), 0, false);
+      return this;
     }
+    if (interpreted) {
+      interpretedRunning++;
+    }
+    // a large input travels apart: fetched first, off this actor; its time counts in the call's
+    long arrived = System.nanoTime();
+    blobs.get(invoke.inputRef(), false)
+        .whenComplete((input, error) -> {
+          if (error != null) {
+            ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+                "the input of the call could not be fetched from the gateway: " + rootMessage(error)), 0, interpreted);
+          } else {
+            run(sandbox, module, spec, invoke, input, arrived);
+          }
+        });
     return this;
   }
 
+  /**
+   * Runs a call (its input inline) on {@code sandbox}, or parks it: while the module of an
+   * interpreted instance is being compiled, at most {@code interpreted-calls} calls run interpreted
+   * on the node at once, and further ones wait for the compile (or for a free interpreted slot).
+   * An interpreted call of CPU-bound code takes tens of times the CPU of a compiled one, so a burst
+   * that ran all its calls interpreted would keep the node's cores busy long after the compile.
+   */
+  private void dispatch(Sandbox sandbox, Invoke invoke, long arrivedNanos) {
+    boolean interpreted = sandbox.module.mode() == ExecutionMode.INTERPRETED;
+    if (interpreted && sandbox.holdsCompiled && interpretedRunning >= interpretedCalls) {
+      parked.add(new Parked(sandbox, invoke, arrivedNanos));
+      return;
+    }
+    if (interpreted) {
+      interpretedRunning++;
+    }
+    run(sandbox, sandbox.module, sandbox.spec, invoke, invoke.input(), arrivedNanos);
+  }
+
+  /** Runs the parked calls that can run now: those whose instance runs compiled, then within the interpreted slots. */
+  private void runParked() {
+    for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+      Parked p = it.next();
+      Sandbox s = p.sandbox();
+      boolean waitsForCompile = s.module.mode() == ExecutionMode.INTERPRETED && s.holdsCompiled;
+      if (!waitsForCompile || interpretedRunning < interpretedCalls) {
+        it.remove();
+        dispatch(s, p.invoke(), p.arrivedNanos());
+      }
+    }
+  }
+
   /** Runs the call on a sandbox thread; its deadline counts from {@code arrivedNanos}. */
-  private void run(PreparedModule module, StartInstance spec, Invoke invoke, byte[] input, long arrivedNanos) {
+  private void run(Sandbox sandbox, PreparedModule module, StartInstance spec, Invoke invoke, byte[] input, long arrivedNanos) {
+    String key = moduleKey(spec);
     long leftMs = Math.max(1, invoke.timeoutMs() - (System.nanoTime() - arrivedNanos) / 1_000_000);
     Invocation invocation =
         new Invocation(spec.function(), input, spec.env(), spec.memoryMb(), Duration.ofMillis(leftMs));
@@ -825,9 +751,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
           InvocationReply reply;
           long peak = 0;
           try {
-            InvocationResult result = runtime.invoke(module, invocation);
-            peak = result.peakMemoryBytes();
-            reply = toReply(result, spec, invoke.coldStart());
+            // an interpreted call stops and runs again compiled when its module's compile arrives
+            TierUp.Ran ran = tierUp.invoke(key, module, invocation, sandbox::compiledNow);
+            peak = ran.result().peakMemoryBytes();
+            reply = toReply(ran.result(), spec, invoke.coldStart()).withExecution(ran.module().mode());
           } catch (RuntimeException e) {
             reply =
                 new InvocationReply(
@@ -838,20 +765,20 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
                     invoke.coldStart(),
                     0L,
                     "sandbox failure: " + rootMessage(e),
-                    "");
+                    "").withExecution(module.mode());
           }
           if (blobs != null && blobs.large(reply.output())) {
             reply = reply.withOutputApart(blobs.put(reply.output(), OUTPUT_TTL)); // the gateway fetches it
           }
-          ended(spec, invoke, reply, peak);
+          ended(spec, invoke, reply, peak, module.mode() == ExecutionMode.INTERPRETED);
         });
   }
 
   /** The call's answer goes to its caller, its end to the owner and to this Wavelet; any thread. */
-  private void ended(StartInstance spec, Invoke invoke, InvocationReply reply, long peak) {
+  private void ended(StartInstance spec, Invoke invoke, InvocationReply reply, long peak, boolean interpreted) {
     invoke.replyTo().tell(reply);
     invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
-    me.tell(new Finished(spec.instanceId(), peak)); // not getContext(): any thread
+    me.tell(new Finished(spec.instanceId(), peak, interpreted)); // not getContext(): any thread
   }
 
   /** How long a large output waits for its gateway to fetch it. */
@@ -895,6 +822,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   private Behavior<Command> onFinished(Finished finished) {
     inFlight--;
+    if (finished.interpreted()) {
+      interpretedRunning--;
+      runParked();
+    }
     Sandbox sandbox = sandboxes.get(finished.instanceId());
     if (sandbox != null) {
       sandbox.inFlight--;
@@ -945,10 +876,13 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
       return;
     }
     allocatedMb -= sandbox.reservedMb;
-    if (sandbox.spec != null) {
-      StartInstance spec = sandbox.spec;
-      ExecutionMode mode = spec.kind() == InstanceKind.REGULAR ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
-      modules.release(ModuleCache.keyOf(spec.function(), spec.version(), spec.module()), mode);
+    if (sandbox.holdsInterpreted) {
+      sandbox.holdsInterpreted = false;
+      modules.release(moduleKey(sandbox.spec), ExecutionMode.INTERPRETED);
+    }
+    if (sandbox.holdsCompiled) {
+      sandbox.holdsCompiled = false;
+      modules.release(moduleKey(sandbox.spec), ExecutionMode.COMPILED);
     }
     reconsiderWaiting();
   }
@@ -1048,7 +982,17 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> {
 
   private Behavior<Command> onPostStop() {
     modules.clear();
+    compilePool.shutdownNow();
     return this;
+  }
+
+  private static java.util.concurrent.ThreadFactory compileThreads(String nodeId) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "wavelink-compile-" + nodeId + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**

@@ -73,6 +73,7 @@ public final class ModuleCache {
 
   private final SandboxRuntime runtime;
   private final Executor executor;
+  private final Executor compiler;
   private final ModuleSource source;
   private final long idleBytesLimit;
   /** bytes of modules in use, by module key */
@@ -87,20 +88,39 @@ public final class ModuleCache {
   private final AtomicLong fetchedBytes = new AtomicLong();
 
   /**
-   * @param executor prepares modules (the node's prepare pool)
+   * @param executor prepares modules for {@link ExecutionMode#INTERPRETED} execution (the node's
+   *     prepare pool): parsing only, what an emergency start waits for
+   * @param compiler compiles modules ({@link ExecutionMode#COMPILED}): a pool of its own, so that
+   *     an emergency start never waits behind a compile
    * @param source fetches stored modules by hash
    * @param idleBytesLimit the most bytes of unused modules kept for their next start
    */
-  public ModuleCache(SandboxRuntime runtime, Executor executor, ModuleSource source, long idleBytesLimit) {
+  public ModuleCache(
+      SandboxRuntime runtime, Executor executor, Executor compiler, ModuleSource source, long idleBytesLimit) {
     this.runtime = runtime;
     this.executor = executor;
+    this.compiler = compiler;
     this.source = source;
     this.idleBytesLimit = idleBytesLimit;
+  }
+
+  /** A cache whose one executor both parses and compiles. */
+  public ModuleCache(SandboxRuntime runtime, Executor executor, ModuleSource source, long idleBytesLimit) {
+    this(runtime, executor, executor, source, idleBytesLimit);
   }
 
   /** A cache for inline modules only (no module source), keeping no idle bytes. */
   public ModuleCache(SandboxRuntime runtime, Executor executor) {
     this(runtime, executor, ModuleSource.NONE, 0);
+  }
+
+  /**
+   * Whether {@code key} is prepared in {@code mode} now, so that a {@link #prepare} in that mode
+   * completes at once (with the module, or with a memory-limit error).
+   */
+  public boolean preparedNow(String key, ExecutionMode mode) {
+    CompletableFuture<PreparedModule> ready = prepared.get(new Key(key, mode));
+    return ready != null && ready.isDone() && !ready.isCompletedExceptionally();
   }
 
   /** The key of {@code module} as {@code function}'s {@code version} runs it. */
@@ -129,7 +149,7 @@ public final class ModuleCache {
                   throw new CompletionException(e);
                 }
               },
-              executor);
+              mode == ExecutionMode.COMPILED ? compiler : executor);
       prepared.put(k, made);
       made.whenComplete(
           (m, error) -> {

@@ -532,6 +532,12 @@ public final class NodeSerializer extends SerializerWithStringManifest {
     if (m.outputRef() != null) {
       b.setOutputRef(blobRef(m.outputRef()));
     }
+    if (m.execution() != null) {
+      b.setExecution(
+          m.execution() == io.wavelink.node.sandbox.ExecutionMode.COMPILED
+              ? NodeProtos.InvocationReply.Execution.EXECUTION_COMPILED
+              : NodeProtos.InvocationReply.Execution.EXECUTION_INTERPRETED);
+    }
     return b.build();
   }
 
@@ -545,7 +551,12 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         p.getDurationMicros(),
         p.getMessage(),
         p.getStderrTail(),
-        p.hasOutputRef() ? blobRef(p.getOutputRef()) : null);
+        p.hasOutputRef() ? blobRef(p.getOutputRef()) : null,
+        switch (p.getExecution()) {
+          case EXECUTION_COMPILED -> io.wavelink.node.sandbox.ExecutionMode.COMPILED;
+          case EXECUTION_INTERPRETED -> io.wavelink.node.sandbox.ExecutionMode.INTERPRETED;
+          default -> null;
+        });
   }
 
   private static NodeProtos.Placement placement(NodeEntity.Placement m) {

@@ -178,4 +178,28 @@ class ModuleCacheTest {
         assertThrows(ExecutionException.class, () -> get(cache.prepare(key, ref, ExecutionMode.INTERPRETED, 1)));
     assertInstanceOf(InvalidModuleException.class, e.getCause());
   }
+
+  @Test
+  void compilesRunOnTheirOwnPoolAndAreSeenPreparedOnceDone() throws Exception {
+    ExecutorService compiler = Executors.newSingleThreadExecutor();
+    try {
+      CompletableFuture<Void> gate = new CompletableFuture<>();
+      compiler.execute(gate::join); // the compile pool is busy
+      ModuleCache cache = new ModuleCache(runtime, pool, compiler, new CountingSource().with(ECHO), 64L << 20);
+      CompletableFuture<PreparedModule> compiled = cache.prepare(ECHO_HASH, ECHO_REF, ExecutionMode.COMPILED, 16);
+      // an interpreted start does not wait behind the compile
+      assertEquals(ExecutionMode.INTERPRETED, get(cache.prepare(ECHO_HASH, ECHO_REF, ExecutionMode.INTERPRETED, 16)).mode());
+      assertTrue(cache.preparedNow(ECHO_HASH, ExecutionMode.INTERPRETED));
+      assertFalse(compiled.isDone(), "the compile waits for its own pool");
+      assertFalse(cache.preparedNow(ECHO_HASH, ExecutionMode.COMPILED));
+      gate.complete(null);
+      assertEquals(ExecutionMode.COMPILED, get(compiled).mode());
+      assertTrue(cache.preparedNow(ECHO_HASH, ExecutionMode.COMPILED));
+      cache.release(ECHO_HASH, ExecutionMode.COMPILED);
+      assertFalse(cache.preparedNow(ECHO_HASH, ExecutionMode.COMPILED), "dropped with its last use");
+      assertTrue(cache.preparedNow(ECHO_HASH, ExecutionMode.INTERPRETED));
+    } finally {
+      compiler.shutdownNow();
+    }
+  }
 }

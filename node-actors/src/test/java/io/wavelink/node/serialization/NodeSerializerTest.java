@@ -405,7 +405,13 @@ class NodeSerializerTest {
     Blobs.Ref ref = new Blobs.Ref(store, "blob-1", 3_000_000);
     roundTrip(new Wavelet.Invoke("i", 1L, new byte[0], 1000, false, testKit.<InvocationReply>createTestProbe().ref(),
         testKit.<Wavelet.InstanceEvent>createTestProbe().ref(), ref));
-    roundTrip(new InvocationReply(InvocationReply.Status.OK, new byte[0], "i", InstanceKind.REGULAR, false, 10, "", "", ref));
+    roundTrip(new InvocationReply(InvocationReply.Status.OK, new byte[0], "i", InstanceKind.REGULAR, false, 10, "", "", ref, null));
+    for (io.wavelink.node.sandbox.ExecutionMode tier : io.wavelink.node.sandbox.ExecutionMode.values()) {
+      InvocationReply reply =
+          new InvocationReply(InvocationReply.Status.OK, new byte[0], "i", InstanceKind.EMERGENCY, true, 10, "", "")
+              .withExecution(tier);
+      assertEquals(tier, ((InvocationReply) roundTrip(reply)).execution());
+    }
     roundTrip(new Blobs.Fetch("blob-1", 7L, true, store));
     roundTrip(new Blobs.Data(7L, true, bytes("payload")));
     roundTrip(new Blobs.Data(8L, false, new byte[0]));
