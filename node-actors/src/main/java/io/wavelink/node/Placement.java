@@ -82,6 +82,35 @@ public interface Placement {
         && nodes.stream().noneMatch(n -> n.capacityMb() >= memoryMb);
   }
 
+  /**
+   * Spreads the instances of a burst: power of two choices among the nodes with room, counting the
+   * memory of instances this caller already sent to each node that its view may not show yet
+   * ({@code pendingMb}, by node id; the view is refreshed about once a second). Without that count,
+   * every spawn of a burst would go to the node that looked emptiest a second ago.
+   *
+   * <p>Worked example: nodes a and b with 1,000 MB free each, a burst of six 128 MB instances. The
+   * first goes to a or b; once a holds 384 MB sent (free 616) and b nothing, b wins whenever it is
+   * drawn, so the burst ends about even between them.
+   */
+  static Optional<String> spreading(
+      List<NodeDirectory.Node> nodes, int memoryMb, Set<String> exclude,
+      java.util.Map<String, Integer> pendingMb, RandomGenerator random) {
+    List<NodeDirectory.Node> candidates =
+        nodes.stream()
+            .filter(n -> !exclude.contains(n.nodeId()) && free(n, pendingMb) >= memoryMb)
+            .toList();
+    if (candidates.isEmpty()) {
+      return Optional.empty();
+    }
+    NodeDirectory.Node first = candidates.get(random.nextInt(candidates.size()));
+    NodeDirectory.Node second = candidates.get(random.nextInt(candidates.size()));
+    return Optional.of((free(second, pendingMb) > free(first, pendingMb) ? second : first).nodeId());
+  }
+
+  private static int free(NodeDirectory.Node n, java.util.Map<String, Integer> pendingMb) {
+    return n.freeMb() - pendingMb.getOrDefault(n.nodeId(), 0);
+  }
+
   /** The node with the most free memory; ties broken by node id. */
   static Optional<String> mostFree(
       List<NodeDirectory.Node> nodes, int memoryMb, Set<String> exclude, RandomGenerator random) {

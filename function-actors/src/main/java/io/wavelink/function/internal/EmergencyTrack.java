@@ -22,8 +22,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * <p>Worked example (budget 100, queue delay 50 ms, idle TTL 2 s): a cold function (no ready
  * regular instance) with 5 queued invocations and 2 emergency instances starting is {@link #due}
- * at once and gets {@link #toSpawn} 5 - 2 = 3 more, each on the node with the most free memory (or,
- * when none has room, the node where the most can be reclaimed, where it waits). A warm function
+ * at once and gets {@link #toSpawn} 5 - 2 = 3 more, spread over the nodes with room by two random
+ * choices that count the instances still starting on each node (or, when none has room, on the node
+ * where the most can be reclaimed, where they wait). A warm function
  * whose regular instances are all busy is due only once its oldest queued invocation has waited 50
  * ms, so brief saturation stays on the regular track. An emergency instance idle for 2 s, or idle
  * while a regular slot is free and nothing waits, is retired.
@@ -146,8 +147,12 @@ public final class EmergencyTrack {
   private boolean start(Definition def, Instance inst, long waitMs) {
     long now = out.nowMs();
     NodeDirectory.View view = out.nodes();
+    // spread over the nodes with room, counting what this function sent that the view may not show
+    Map<String, Integer> sent = pool.startingMbByNode(InstanceKind.EMERGENCY);
     Optional<String> node =
-        Placement.forWaitingCallers(Placement::mostFree, view.nodes(), inst.reservedMb(), skipped(inst, now), random);
+        Placement.forWaitingCallers(
+            (nodes, mb, exclude, r) -> Placement.spreading(nodes, mb, exclude, sent, r),
+            view.nodes(), inst.reservedMb(), skipped(inst, now), random);
     if (node.isEmpty()) {
       return false;
     }

@@ -4,6 +4,7 @@ import io.wavelink.node.InstanceKind;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +146,17 @@ public final class InstancePool {
   }
 
   /** Emergency instances, whatever their phase. */
+  /** Memory of the instances of {@code kind} still starting, by node: sent, maybe not yet in the node view. */
+  public Map<String, Integer> startingMbByNode(InstanceKind kind) {
+    Map<String, Integer> mb = new HashMap<>();
+    for (Instance i : instances.values()) {
+      if (i.kind() == kind && i.phase() == Instance.Phase.STARTING && i.nodeId() != null) {
+        mb.merge(i.nodeId(), i.reservedMb(), Integer::sum);
+      }
+    }
+    return mb;
+  }
+
   public int emergencyCount() {
     int n = 0;
     for (Instance i : instances.values()) {

@@ -71,15 +71,27 @@ class EmergencyTrackTest {
     Definition def = MetersTest.definition("f", 128, 1, "dual");
     track.spawn(def, queued(1, 0), 700);
     Instance inst = pool.all().iterator().next();
-    assertEquals("a", inst.nodeId());
+    String first = inst.nodeId(); // both have room: two random choices
+    String other = first.equals("a") ? "b" : "a";
     out.take(Wavelet.StartInstance.class);
     assertEquals(EmergencyTrack.Failed.RETRYING,
-        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), "a", true, "full"), 700));
-    assertEquals("b", inst.nodeId());
+        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), first, true, "full"), 700));
+    assertEquals(other, inst.nodeId());
     assertEquals(EmergencyTrack.Failed.GIVEN_UP,
-        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), "b", true, "full"), 700));
+        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), other, true, "full"), 700));
     assertEquals(EmergencyTrack.Failed.BROKEN,
-        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), "b", false, "invalid module"), 700));
+        track.failed(def, inst, new Wavelet.InstanceFailed(inst.id(), other, false, "invalid module"), 700));
+  }
+
+  @Test
+  void theSpawnsOfABurstSpreadOverTheNodesWithRoom() {
+    // the view shows two empty nodes and does not change during the burst
+    out.nodes(FakeOutbox.node("a", 4096, 0, 0), FakeOutbox.node("b", 4096, 0, 0));
+    Definition def = MetersTest.definition("f", 128, 1, "dual");
+    assertEquals(3, track.spawn(def, queued(3, 0), 700), "the budget");
+    java.util.Map<String, Long> byNode =
+        pool.all().stream().collect(java.util.stream.Collectors.groupingBy(Instance::nodeId, java.util.stream.Collectors.counting()));
+    assertEquals(Set.of("a", "b"), byNode.keySet(), "not all on the node that looked emptiest: " + byNode);
   }
 
   @Test
