@@ -96,40 +96,40 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
 
   // The messages of the Wavelet and of its instances' owners are in WaveletProtocol, which this class
   // implements, so that they read Wavelet.StartInstance, Wavelet.InstanceReady, ...; here are only the
-  // Wavelet's messages to itself.
+  // Wavelet's messages to itself (package-private only so that Command can permit them).
 
   /**
    * A start's module is ready, or could not be had: {@code unavailable} when its module could not be
    * fetched now (the module store did not answer), which another node, holding the module, may not
    * need to do.
    */
-  private record Prepared(String instanceId, PreparedModule module, String failure, boolean unavailable, long micros)
+  record Prepared(String instanceId, PreparedModule module, String failure, boolean unavailable, long micros)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** A call ended; {@code interpreted}: it held one of the node's interpreted slots. */
-  private record Finished(String instanceId, long peakMemoryBytes, boolean interpreted)
+  record Finished(String instanceId, long peakMemoryBytes, boolean interpreted)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** A call waiting for its interpreted instance's compiled module, or for an interpreted slot. */
   private record Parked(Sandbox sandbox, Invoke invoke, long arrivedNanos) {}
 
   /** The background compile of an interpreted emergency instance's module ended: {@code module} null if it failed. */
-  private record Compiled(String instanceId, PreparedModule module, String failure)
+  record Compiled(String instanceId, PreparedModule module, String failure)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private enum RegisterTick implements Command, NoSerializationVerificationNeeded {
+  enum RegisterTick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
 
-  private enum AdmissionTick implements Command, NoSerializationVerificationNeeded {
+  enum AdmissionTick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
 
   /** From this member's CoordinatedShutdown: stop taking instances, answer once idle. */
-  private record Drain(ActorRef<org.apache.pekko.Done> replyTo)
+  record Drain(ActorRef<org.apache.pekko.Done> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private enum DrainTick implements Command, NoSerializationVerificationNeeded {
+  enum DrainTick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
 

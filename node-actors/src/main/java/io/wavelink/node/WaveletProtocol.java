@@ -15,7 +15,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 public interface WaveletProtocol {
 
   /** What a Wavelet takes: from its instances' owners, its NodeEntity, and (privately) itself. */
-  interface Command {}
+  sealed interface Command
+      permits StartInstance, Reserve, StopInstance, ReclaimDeclined, RenewLeases, Invoke, GetStatus, Reconcile,
+          Wavelet.Prepared, Wavelet.Finished, Wavelet.Compiled, Wavelet.RegisterTick, Wavelet.AdmissionTick,
+          Wavelet.Drain, Wavelet.DrainTick {}
 
   /**
    * Start an instance. Each invocation has its own linear memory of up to {@code memoryMb}, so an
