@@ -2,7 +2,7 @@
 # WaveLink's benchmarks, each bounded in time; results under benchmarks/results/<UTC time>/ (see
 # docs/benchmarks.md). Run them one at a time on an otherwise idle machine: every figure is CPU-bound.
 #
-#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population]...  (default: all; bin/wavelink benchmarks ...)
+#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst]...  (default: all; bin/wavelink benchmarks ...)
 #
 #   decisions   JMH: Autoscaler.record/decide, Placement over 10/100/1000 nodes (ns/op)   ~5 min
 #   coldstarts  emergency cold starts per second and their latency, one in-process member  ~8 min
@@ -14,6 +14,10 @@
 #               never deployed, deploy rate of POPULATION_FUNCTIONS [100000] echo functions
 #               (POPULATION_PARALLEL [8] at once), heap and idle CPU once they passivated, first calls
 #               (POPULATION_JAVA_OPTS [-Xmx4g])  ~10 min + the deploys
+#   cpuburst    (not in all) CPU-bound bursts (the work example, CPUBURST_CALLS [200] concurrent calls
+#               of CPUBURST_ROUNDS [100000] rounds) on cold dual functions whose module the node has
+#               not compiled yet, RUNS times, in one in-process member; then emergency against
+#               regular execution time once compiled  ~3 min
 #
 # Environment (defaults in brackets):
 #   RUNS [3]              repetitions of each cold-start configuration and of each wrk run
@@ -265,6 +269,25 @@ coldstarts() {
   done
 }
 
+# ---------------------------------------------------------------- CPU-bound bursts (tiered execution)
+cpuburst() {
+  start_cassandra
+  mkdir -p "$OUT/cpuburst"
+  local attempt
+  for ((attempt = 0; ; attempt++)); do
+    await_quiet "cpuburst"
+    log "cpuburst: $RUNS runs of ${CPUBURST_CALLS:-200} calls ..."
+    measure_start
+    step timeout 900 "${JAVA_CMD[@]}" io.wavelink.benchmarks.CpuBurst --cassandra "$CASSANDRA" --runs "$RUNS" \
+      --calls "${CPUBURST_CALLS:-200}" --rounds "${CPUBURST_ROUNDS:-100000}" --out "$OUT/cpuburst/cpuburst.json" \
+      >"$OUT/cpuburst/cpuburst.log" 2>&1 \
+      || { log "ERROR: see $OUT/cpuburst/cpuburst.log"; break; }
+    measure_end "$OUT/cpuburst/cpuburst.others" "cpuburst"
+    grep '"run"' "$OUT/cpuburst/cpuburst.json" | tee -a "$OUT/run.log"
+    repeat_disturbed "$OUT/cpuburst" "cpuburst" "$attempt" || break
+  done
+}
+
 # ---------------------------------------------------------------- warm overhead (wrk)
 warm() {
   command -v wrk >/dev/null || { echo "ERROR: wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
@@ -418,8 +441,8 @@ what=("$@")
 ((${#what[@]} == 0)) && what=(all)
 for w in "${what[@]}"; do
   case "$w" in
-    all | decisions | coldstarts | warm | contention | population) ;;
-    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population]..." >&2; exit 2 ;;
+    all | decisions | coldstarts | warm | contention | population | cpuburst) ;;
+    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst]..." >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
@@ -436,6 +459,7 @@ for w in "${what[@]}"; do
     warm) warm ;;
     contention) contention ;;
     population) population ;;
+    cpuburst) cpuburst ;;
   esac
 done
 java -cp "$CP" io.wavelink.benchmarks.Summary "$OUT" >/dev/null

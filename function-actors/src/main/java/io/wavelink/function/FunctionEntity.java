@@ -154,6 +154,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private record FromWavelet(Wavelet.InstanceEvent event) implements Command, NoSerializationVerificationNeeded {}
 
+  /** The idle TTL of an emergency instance ran out (one timer per function, see {@link #armRetirement}). */
+  private enum RetireIdle implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
   private enum Tick implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
@@ -380,6 +385,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           return this;
         })
         .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .onMessageEquals(RetireIdle.INSTANCE, this::onRetireIdle)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
         .onMessage(CatalogAcked.class, this::onCatalogAcked)
         .onMessageEquals(Ignored.INSTANCE, () -> this)
@@ -554,8 +560,28 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return;
     }
     drain(null);
-    if (!inst.regular() && inst.inFlight() == 0 && pool.regularHasFreeSlot()) {
-      retire(inst);
+    if (!inst.regular() && inst.inFlight() == 0) {
+      if (pool.regularHasFreeSlot()) {
+        retire(inst);
+      } else {
+        armRetirement(now());
+      }
+    }
+  }
+
+  /** Idle emergency instances whose TTL ran out are retired; the timer is set for the next one. */
+  private Behavior<Command> onRetireIdle() {
+    long now = now();
+    emergency.toRetire(dispatcher.queue().isEmpty(), now).forEach(this::retire);
+    armRetirement(now);
+    return this;
+  }
+
+  /** One timer per function, for the first idle emergency instance's TTL; none while none is idle. */
+  private void armRetirement(long now) {
+    long at = emergency.nextRetirementMs();
+    if (at >= 0 && !timers.isTimerActive(RetireIdle.INSTANCE)) {
+      timers.startSingleTimer(RetireIdle.INSTANCE, Duration.ofMillis(Math.max(1, at - now)));
     }
   }
 
@@ -582,6 +608,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     drain(inst);
     if (inst.regular() && dispatcher.queue().isEmpty()) {
       emergency.toRetire(true, Long.MIN_VALUE).forEach(this::retire);
+    } else if (!inst.regular() && inst.inFlight() == 0) {
+      armRetirement(now()); // nothing for it: retired after its idle TTL
     }
     updateGauges();
   }

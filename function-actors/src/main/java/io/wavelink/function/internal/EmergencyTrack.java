@@ -125,6 +125,22 @@ public final class EmergencyTrack {
     return retire;
   }
 
+  /**
+   * When the idle TTL of the first idle emergency instance runs out ({@link #toRetire} then retires
+   * it), or -1 when none is idle: the entity sets one timer for it, so that an instance idle after
+   * its only call does not wait for the next tick.
+   */
+  public long nextRetirementMs() {
+    long next = -1;
+    for (Instance i : pool.all()) {
+      if (!i.regular() && i.phase() == Instance.Phase.READY && i.inFlight() == 0) {
+        long at = i.idleSinceMs() + idleTtlMs;
+        next = next < 0 ? at : Math.min(next, at);
+      }
+    }
+    return next;
+  }
+
   // ---------------------------------------------------------------- actions
 
   /** Starts emergency instances for the queued invocations that are not covered; how many started. */

@@ -120,4 +120,18 @@ class EmergencyTrackTest {
     assertEquals(List.of(oldIdle, newIdle), track.toRetire(true, 2500), "a free regular slot covers them");
     assertEquals(List.of(oldIdle), track.toRetire(false, 2500), "not while invocations wait");
   }
+
+  @Test
+  void theNextRetirementIsTheFirstIdleInstancesTtl() {
+    assertEquals(-1, track.nextRetirementMs(), "nothing idle");
+    Instance busy = instance("busy", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 0);
+    pool.add(busy);
+    pool.dispatched(busy, 1, call());
+    pool.add(instance("starting", InstanceKind.EMERGENCY, 1, Instance.Phase.STARTING, 0));
+    pool.add(instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0));
+    assertEquals(-1, track.nextRetirementMs(), "busy, starting and regular instances are not retired for idleness");
+    pool.add(instance("late", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 900));
+    pool.add(instance("early", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 300));
+    assertEquals(300 + 2000, track.nextRetirementMs(), "idle TTL 2 s after the earliest idle one");
+  }
 }
