@@ -489,6 +489,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
       return this;
     }
     long now = System.nanoTime();
+    expireParked(now);
     for (Iterator<Waiter> it = waiting.values().iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (now >= w.deadlineNanos()) {
@@ -725,6 +726,24 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
       interpretedRunning++;
     }
     run(sandbox, sandbox.module, sandbox.spec, invoke, invoke.input(), arrivedNanos);
+  }
+
+  /** Parked calls whose deadline passed (a compile that takes longer than they may wait) time out. */
+  private void expireParked(long nowNanos) {
+    for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+      Parked p = it.next();
+      long waitedMs = (nowNanos - p.arrivedNanos()) / 1_000_000;
+      if (waitedMs >= p.invoke().timeoutMs()) {
+        it.remove();
+        StartInstance spec = p.sandbox().spec;
+        ended(spec, p.invoke(),
+            new InvocationReply(InvocationReply.Status.TIMEOUT, new byte[0], spec.instanceId(), spec.kind(),
+                p.invoke().coldStart(), 0L,
+                "function " + spec.function() + " timed out after " + waitedMs
+                    + " ms waiting for its module to be compiled on node " + settings.nodeId(), ""),
+            0, false);
+      }
+    }
   }
 
   /** Runs the parked calls that can run now: those whose instance runs compiled, then within the interpreted slots. */
