@@ -99,6 +99,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   public record Get(ActorRef<FunctionStatus> replyTo) implements Command {}
 
+  /**
+   * From a gateway with calls long unanswered: which of these calls (their reply-to) this entity
+   * holds neither queued nor running. Answered {@link CallsNotHeld}; a call missing twice in a row was
+   * lost on the way (Cluster Sharding drops messages that reach a shard's old home during a hand-over)
+   * and is sent once more.
+   */
+  public record FindCalls(List<ActorRef<InvocationReply>> calls, ActorRef<CallsNotHeld> replyTo) implements Command {}
+
+  public record CallsNotHeld(List<ActorRef<InvocationReply>> calls) {}
+
   /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
   public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
 
@@ -301,6 +311,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           loadingInvokes.clear();
           return stash.unstashAll(this);
         })
+        .onMessage(FindCalls.class, find -> {
+          // not known yet which calls are here: none is reported missing, the gateway asks again
+          find.replyTo().tell(new CallsNotHeld(List.of()));
+          return Behaviors.same();
+        })
         .onMessage(Invoke.class, invoke -> {
           if (loadingInvokes.size() >= settings.queueCapacity()) {
             invoke.replyTo().tell(InvocationReply.rejected(InvocationReply.Status.OVERLOADED,
@@ -359,6 +374,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessage(Delete.class, this::onDelete)
         .onMessage(StoreDeleted.class, this::onStoreDeleted)
         .onMessage(Get.class, this::onGet)
+        .onMessage(FindCalls.class, find -> {
+          find.replyTo().tell(new CallsNotHeld(dispatcher.notHeld(find.calls())));
+          return this;
+        })
         .onMessage(CheckPlacement.class, check -> {
           touched();
           Instance inst = pool.get(check.instanceId());

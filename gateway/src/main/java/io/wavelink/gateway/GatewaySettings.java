@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param controlTimeout how long deploy, delete and status calls wait
  * @param lostCallProbeTimeout after a member crashed, how long each probe of a function with
  *     invocations pending waits for its answer before it is sent again
+ * @param callCheckInterval how long an invocation waits unanswered before the gateway looks for it
+ *     at its function's entity, and between two such checks; one missing at two checks in a row
+ *     was lost on the way and is sent once more
  * @param maxModuleBytes largest module a deploy may carry, decoded (413 beyond)
  * @param validation the bounded executor that checks deploys off the route's thread
  */
@@ -27,6 +30,7 @@ public record GatewaySettings(
     Duration invokeTimeout,
     Duration controlTimeout,
     Duration lostCallProbeTimeout,
+    Duration callCheckInterval,
     long maxModuleBytes,
     Validation validation) {
 
@@ -61,6 +65,9 @@ public record GatewaySettings(
           "wavelink.gateway.max-deploy-size (" + maxDeployBytes + " bytes) cannot hold a module of"
               + " max-module-size (" + maxModuleBytes + " bytes) in base64 (" + base64Bytes(maxModuleBytes) + " bytes)");
     }
+    if (callCheckInterval.toMillis() < 2) {
+      throw new IllegalArgumentException("wavelink.gateway.call-check-interval must be at least 2 ms");
+    }
     if (invokeTimeout.compareTo(FUNCTION_TIMEOUT_MARGIN.plusSeconds(1)) < 0) {
       throw new IllegalArgumentException("wavelink.gateway.invoke-timeout must be at least 11 s");
     }
@@ -76,6 +83,7 @@ public record GatewaySettings(
         c.getDuration("invoke-timeout"),
         c.getDuration("control-timeout"),
         c.getDuration("lost-call-probe-timeout"),
+        c.getDuration("call-check-interval"),
         c.getBytes("max-module-size"),
         new Validation(
             c.getInt("deploy-validation.threads"),
@@ -87,7 +95,7 @@ public record GatewaySettings(
   public GatewaySettings withPort(int newPort) {
     return new GatewaySettings(
         host, newPort, maxInvokeBytes, maxDeployBytes, invokeTimeout, controlTimeout, lostCallProbeTimeout,
-        maxModuleBytes, validation);
+        callCheckInterval, maxModuleBytes, validation);
   }
 
   /**

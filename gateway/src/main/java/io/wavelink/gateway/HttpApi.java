@@ -117,16 +117,28 @@ public final class HttpApi extends AllDirectives {
     system.getWhenTerminated().thenRun(deployChecks::close);
     this.pending =
         new PendingInvocations(
-            (function, input, inputRef, timeout) ->
-                function(function).ask(r -> new FunctionEntity.Invoke(input, r, inputRef), timeout),
+            (function, input, inputRef, timeout, sentAs) ->
+                function(function).ask(r -> {
+                  sentAs.accept(r);
+                  return new FunctionEntity.Invoke(input, r, inputRef);
+                }, timeout),
             settings.invokeTimeout(),
+            settings.callCheckInterval(),
             executor);
     system.systemActorOf(
         LostCallRetries.create(
             pending,
             (function, timeout) ->
                 function(function).ask(FunctionEntity.Get::new, timeout).thenApply(FunctionStatus::uptimeMs),
-            settings.lostCallProbeTimeout()),
+            settings.lostCallProbeTimeout(),
+            (function, handles, timeout) -> {
+              @SuppressWarnings("unchecked") // the handles are the reply-to refs the Invokes were sent with
+              List<ActorRef<InvocationReply>> calls = handles.stream().map(h -> (ActorRef<InvocationReply>) h).toList();
+              return function(function)
+                  .<FunctionEntity.CallsNotHeld>ask(r -> new FunctionEntity.FindCalls(calls, r), timeout)
+                  .thenApply(notHeld -> java.util.Set.<Object>copyOf(notHeld.calls()));
+            },
+            settings.callCheckInterval()),
         "gateway-retries-" + System.identityHashCode(this),
         org.apache.pekko.actor.typed.Props.empty());
   }

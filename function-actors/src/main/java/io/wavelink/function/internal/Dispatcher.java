@@ -203,6 +203,16 @@ public final class Dispatcher {
     return n;
   }
 
+  /** Those of {@code callers} whose call is neither queued here nor running on an instance. */
+  public List<ActorRef<InvocationReply>> notHeld(List<ActorRef<InvocationReply>> callers) {
+    java.util.Set<ActorRef<InvocationReply>> held = new java.util.HashSet<>();
+    queue.forEach(w -> held.add(w.caller()));
+    for (Instance inst : pool.snapshot()) {
+      inst.calls().values().forEach(c -> held.add(c.caller()));
+    }
+    return callers.stream().filter(c -> !held.contains(c)).toList();
+  }
+
   /** Invocations in flight and queued: the concurrency the autoscaler follows. */
   public int level() {
     return pool.inFlight() + queue.size();

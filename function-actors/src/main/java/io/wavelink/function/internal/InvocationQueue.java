@@ -53,6 +53,11 @@ public final class InvocationQueue {
     return true;
   }
 
+  /** Each waiting invocation, oldest first. */
+  public void forEach(java.util.function.Consumer<Waiting> action) {
+    queue.forEach(action);
+  }
+
   public Waiting poll() {
     Waiting w = queue.pollFirst();
     if (w != null) {

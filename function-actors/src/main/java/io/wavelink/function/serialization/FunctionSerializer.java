@@ -10,6 +10,7 @@ import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStore;
 import io.wavelink.function.serialization.proto.FunctionProtos;
 import io.wavelink.node.InstanceKind;
+import io.wavelink.node.InvocationReply;
 import io.wavelink.node.ModuleRef;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
@@ -48,11 +49,13 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
   static final String ENTITY_INVOKE = "FI";
   static final String ENTITY_WAKE = "FW";
   static final String ENTITY_CHECK_PLACEMENT = "FCP";
+  static final String ENTITY_FIND_CALLS = "FFC";
   // FunctionEntity replies
   static final String ENTITY_DEPLOYED = "FDK";
   static final String ENTITY_DEPLOY_REJECTED = "FDR";
   static final String ENTITY_DELETE_REPLY = "FXR";
   static final String ENTITY_STATUS = "FS";
+  static final String ENTITY_CALLS_NOT_HELD = "FCN";
   // FunctionStore.Command
   static final String STORE_DEPLOY = "SD";
   static final String STORE_DELETE = "SX";
@@ -103,6 +106,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.Deploy) return ENTITY_DEPLOY;
     if (o instanceof FunctionEntity.Delete) return ENTITY_DELETE;
     if (o instanceof FunctionEntity.Get) return ENTITY_GET;
+    if (o instanceof FunctionEntity.FindCalls) return ENTITY_FIND_CALLS;
+    if (o instanceof FunctionEntity.CallsNotHeld) return ENTITY_CALLS_NOT_HELD;
     if (o instanceof FunctionEntity.CheckPlacement) return ENTITY_CHECK_PLACEMENT;
     if (o instanceof FunctionEntity.Invoke) return ENTITY_INVOKE;
     if (o instanceof FunctionEntity.Wake) return ENTITY_WAKE;
@@ -166,6 +171,16 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     }
     if (o instanceof FunctionEntity.Get m) {
       return FunctionProtos.Get.newBuilder().setReplyTo(ref(m.replyTo())).build();
+    }
+    if (o instanceof FunctionEntity.FindCalls m) {
+      FunctionProtos.FindCalls.Builder b = FunctionProtos.FindCalls.newBuilder().setReplyTo(ref(m.replyTo()));
+      m.calls().forEach(c -> b.addCalls(ref(c)));
+      return b.build();
+    }
+    if (o instanceof FunctionEntity.CallsNotHeld m) {
+      FunctionProtos.CallsNotHeld.Builder b = FunctionProtos.CallsNotHeld.newBuilder();
+      m.calls().forEach(c -> b.addCalls(ref(c)));
+      return b.build();
     }
     if (o instanceof FunctionEntity.Invoke m) {
       FunctionProtos.Invoke.Builder b =
@@ -344,6 +359,16 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
         }
       case ENTITY_GET:
         return new FunctionEntity.Get(resolve(FunctionProtos.Get.parseFrom(bytes).getReplyTo()));
+      case ENTITY_FIND_CALLS:
+        {
+          FunctionProtos.FindCalls p = FunctionProtos.FindCalls.parseFrom(bytes);
+          return new FunctionEntity.FindCalls(
+              p.getCallsList().stream().<ActorRef<InvocationReply>>map(this::resolve).toList(), resolve(p.getReplyTo()));
+        }
+      case ENTITY_CALLS_NOT_HELD:
+        return new FunctionEntity.CallsNotHeld(
+            FunctionProtos.CallsNotHeld.parseFrom(bytes).getCallsList().stream()
+                .<ActorRef<InvocationReply>>map(this::resolve).toList());
       case ENTITY_INVOKE:
         {
           FunctionProtos.Invoke p = FunctionProtos.Invoke.parseFrom(bytes);

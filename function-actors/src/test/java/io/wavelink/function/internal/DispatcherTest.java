@@ -64,6 +64,21 @@ class DispatcherTest {
   }
 
   @Test
+  void callsQueuedOrRunningAreHeldOthersAreNot() {
+    Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
+    pool.add(r);
+    FakeRef<InvocationReply> running = new FakeRef<>("running");
+    FakeRef<InvocationReply> queued = new FakeRef<>("queued");
+    FakeRef<InvocationReply> finished = new FakeRef<>("finished");
+    FakeRef<InvocationReply> never = new FakeRef<>("never-arrived");
+    dispatcher.accept("f", new byte[1], finished, 1000);
+    dispatcher.finished("r", out.take(Wavelet.Invoke.class).get(0).invocationId(), 0);
+    dispatcher.accept("f", new byte[1], running, 1000);
+    dispatcher.accept("f", new byte[1], queued, 1000);
+    assertEquals(List.of(finished, never), dispatcher.notHeld(List.of(running, finished, queued, never)));
+  }
+
+  @Test
   void aCallNeverAnsweredPastItsDeadlineAndGraceFreesItsSlot() {
     Instance r = instance("r", InstanceKind.REGULAR, 1, Instance.Phase.READY, 0);
     pool.add(r);

@@ -154,6 +154,14 @@ class FunctionSerializerTest {
   }
 
   @Test
+  void findCallsAndTheAnswer() throws Exception {
+    assertRoundTrip(new FunctionEntity.FindCalls(List.of(ref(), ref()), ref()));
+    assertRoundTrip(new FunctionEntity.FindCalls(List.of(), ref()));
+    assertRoundTrip(new FunctionEntity.CallsNotHeld(List.of(ref())));
+    assertRoundTrip(new FunctionEntity.CallsNotHeld(List.of()));
+  }
+
+  @Test
   void entityInvoke() throws Exception {
     ActorRef<InvocationReply> replyTo = ref();
     roundTrip(new FunctionEntity.Invoke("{\"n\":1}".getBytes(StandardCharsets.UTF_8), replyTo));
@@ -414,6 +422,8 @@ class FunctionSerializerTest {
     expected.put("FI", new FunctionEntity.Invoke(new byte[0], ref()));
     expected.put("FW", FunctionEntity.Wake.INSTANCE);
     expected.put("FCP", new FunctionEntity.CheckPlacement("i", "n", null));
+    expected.put("FFC", new FunctionEntity.FindCalls(List.of(), ref()));
+    expected.put("FCN", new FunctionEntity.CallsNotHeld(List.of()));
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));

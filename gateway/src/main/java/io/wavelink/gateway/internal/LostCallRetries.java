@@ -23,6 +23,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * If it started before, it survived: it still tracks its calls, and answers {@code INSTANCE_LOST}
  * for those whose instance was lost, which the gateway retries at once. Probing stops when none of
  * the function's invocations is pending any more.
+ *
+ * <p>It also looks for calls unanswered for a while at their entities, every half {@code
+ * checkInterval} ({@link PendingInvocations#dueForCheck}): a call that Cluster Sharding dropped on
+ * the way (at a shard's old home, during a hand-over) is then sent once more.
  */
 public final class LostCallRetries {
 
@@ -32,7 +36,22 @@ public final class LostCallRetries {
     CompletionStage<Long> uptimeMs(String function, Duration timeout);
   }
 
+  /** Which of these calls (by the handles they were sent with) a function's entity does not hold. */
+  @FunctionalInterface
+  public interface Finder {
+    CompletionStage<java.util.Set<Object>> notHeld(String function, java.util.List<Object> handles, Duration timeout);
+  }
+
+  /** The most calls of one function looked for in one check. */
+  static final int MAX_CHECKED_PER_FUNCTION = 500;
+
   private record ProbeFunction(String function, long removedAtNanos) {}
+
+  private enum CheckCalls {
+    INSTANCE
+  }
+
+  private record Found(PendingInvocations.Check check, java.util.Set<Object> notHeld) {}
 
   private record Answered(String function, long removedAtNanos, long answeredAtNanos, Long uptimeMs) {}
 
@@ -52,14 +71,38 @@ public final class LostCallRetries {
     return answeredAtNanos - uptimeMs * 1_000_000L > removedAtNanos;
   }
 
-  public static Behavior<Object> create(PendingInvocations pending, Probe probe, Duration probeTimeout) {
+  public static Behavior<Object> create(
+      PendingInvocations pending, Probe probe, Duration probeTimeout, Finder finder, Duration checkInterval) {
     return Behaviors.setup(
         ctx -> {
           ActorRef<ClusterEvent.MemberRemoved> self = ctx.getSelf().narrow();
           Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(self, ClusterEvent.MemberRemoved.class));
           return Behaviors.withTimers(
-              timers ->
-                  Behaviors.receive(Object.class)
+              timers -> {
+                timers.startTimerWithFixedDelay(CheckCalls.INSTANCE, checkInterval.dividedBy(2));
+                return Behaviors.receive(Object.class)
+                      .onMessageEquals(
+                          CheckCalls.INSTANCE,
+                          () -> {
+                            for (PendingInvocations.Check c : pending.dueForCheck(System.nanoTime(), MAX_CHECKED_PER_FUNCTION)) {
+                              ctx.pipeToSelf(
+                                  finder.notHeld(c.function(), c.handles(), probeTimeout),
+                                  (notHeld, error) -> new Found(c, error == null ? notHeld : null));
+                            }
+                            return Behaviors.same();
+                          })
+                      .onMessage(
+                          Found.class,
+                          f -> {
+                            if (f.notHeld() != null) { // no answer: looked for again at the next check
+                              int n = pending.checked(f.check(), f.notHeld());
+                              if (n > 0) {
+                                ctx.getLog().info("Function {}: {} invocations its entity does not hold (lost on the way) sent once more",
+                                    f.check().function(), n);
+                              }
+                            }
+                            return Behaviors.same();
+                          })
                       .onMessage(
                           ClusterEvent.MemberRemoved.class,
                           removed -> {
@@ -100,7 +143,8 @@ public final class LostCallRetries {
                             }
                             return Behaviors.same();
                           })
-                      .build());
+                      .build();
+              });
         });
   }
 }

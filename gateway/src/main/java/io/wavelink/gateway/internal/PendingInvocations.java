@@ -9,8 +9,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The invocations this gateway is waiting for, so that those whose answer died with a cluster
@@ -26,6 +31,14 @@ import java.util.Set;
  * commands without network or filesystem: for these invocations WaveLink is at-least-once, and the
  * caller sees one answer.
  *
+ * <p>A third case covers what Cluster Sharding itself may drop: a message that reaches a shard's
+ * old home while the shard is handed over (a graceful leave, a rebalance) is dropped there, and an
+ * invocation lost so never gets an answer. So a call unanswered for {@code checkInterval} is looked
+ * for at its function's entity ({@link #dueForCheck}, by the handle its attempt was sent with); one
+ * that the entity holds neither queued nor running at two checks in a row, {@code checkInterval}
+ * apart, is sent once more ({@link #checked}). Two checks, not one: a call an entity handed on to
+ * its next incarnation as it stopped, or whose answer is on its way, may be missing for a moment.
+ *
  * <p>Thread-safe; answers are handled on the given executor (Pekko's dispatcher), never on the
  * common fork-join pool.
  */
@@ -37,7 +50,9 @@ public final class PendingInvocations {
    */
   @FunctionalInterface
   public interface Sender {
-    CompletionStage<InvocationReply> send(String function, byte[] input, Blobs.Ref inputRef, Duration timeout);
+    /** {@code sentAs} gets the handle the entity knows the attempt by (its reply-to), once sent. */
+    CompletionStage<InvocationReply> send(
+        String function, byte[] input, Blobs.Ref inputRef, Duration timeout, Consumer<Object> sentAs);
   }
 
   /** One call. Its attempt count and retry flag change together, under the call's own lock. */
@@ -52,6 +67,12 @@ public final class PendingInvocations {
     int outstanding;
     /** whether the one second attempt has been sent (guarded by this) */
     boolean retried;
+    /** the handle of the first attempt, once sent */
+    volatile Object handle;
+    /** when the call is next looked for at its entity (guarded by this) */
+    long nextCheckNanos;
+    /** whether the entity did not hold the call at the last check (guarded by this) */
+    boolean missing;
 
     Pending(String function, byte[] input, Blobs.Ref inputRef, long deadlineNanos) {
       this.function = function;
@@ -61,17 +82,26 @@ public final class PendingInvocations {
     }
   }
 
+  /** Calls to look for at one function's entity: the handles they were sent with. */
+  public record Check(String function, List<Object> handles) {}
+
   private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final Sender send;
   private final Duration timeout;
   private final Executor executor;
+  private final long checkIntervalNanos;
 
-  /** @param timeout how long a caller waits for an invocation, all attempts together */
-  public PendingInvocations(Sender send, Duration timeout, Executor executor) {
+  /**
+   * @param timeout how long a caller waits for an invocation, all attempts together
+   * @param checkInterval how long a call waits unanswered before it is looked for at its entity, and
+   *     between two such checks
+   */
+  public PendingInvocations(Sender send, Duration timeout, Duration checkInterval, Executor executor) {
     this.send = send;
     this.timeout = timeout;
+    this.checkIntervalNanos = checkInterval.toNanos();
     this.executor = executor;
   }
 
@@ -87,14 +117,16 @@ public final class PendingInvocations {
     p.result.whenComplete((r, e) -> pending.remove(id));
     synchronized (p) {
       p.outstanding++;
+      p.nextCheckNanos = p.sentAtNanos + checkIntervalNanos;
     }
-    attempt(p, timeout);
+    send.send(p.function, p.input, p.inputRef, timeout, handle -> p.handle = handle)
+        .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
     return p.result;
   }
 
-  /** Sends an attempt already counted in {@code p.outstanding}. */
+  /** Sends a second attempt, already counted in {@code p.outstanding}. */
   private void attempt(Pending p, Duration within) {
-    send.send(p.function, p.input, p.inputRef, within)
+    send.send(p.function, p.input, p.inputRef, within, handle -> {})
         .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
   }
 
@@ -168,6 +200,65 @@ public final class PendingInvocations {
       Duration within;
       synchronized (p) {
         within = claimRetry(p, reason);
+      }
+      if (within != null) {
+        attempt(p, within);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The calls due to be looked for at their entities, at most {@code maxPerFunction} per function:
+   * sent once only, unanswered, and unchecked for {@code checkInterval}. Each is due again one
+   * interval later, whatever the answer.
+   */
+  public List<Check> dueForCheck(long nowNanos, int maxPerFunction) {
+    Map<String, List<Object>> due = new HashMap<>();
+    for (Pending p : pending.values()) {
+      Object handle = p.handle;
+      if (handle == null || p.result.isDone()) {
+        continue;
+      }
+      synchronized (p) {
+        if (p.retried || nowNanos < p.nextCheckNanos) {
+          continue;
+        }
+        List<Object> handles = due.computeIfAbsent(p.function, f -> new ArrayList<>());
+        if (handles.size() < maxPerFunction) {
+          handles.add(handle);
+          p.nextCheckNanos = nowNanos + checkIntervalNanos;
+        }
+      }
+    }
+    List<Check> checks = new ArrayList<>();
+    due.forEach((f, handles) -> checks.add(new Check(f, handles)));
+    return checks;
+  }
+
+  /**
+   * The entity of {@code check}'s function answered that it holds none of {@code notHeld}: those
+   * missing at the previous check too are sent once more (counted as {@code lost-on-the-way}), the
+   * others are looked for again; how many were sent.
+   */
+  public int checked(Check check, Set<Object> notHeld) {
+    Set<Object> asked = new HashSet<>(check.handles());
+    int n = 0;
+    for (Pending p : pending.values()) {
+      Object handle = p.handle;
+      if (handle == null || !p.function.equals(check.function()) || !asked.contains(handle)) {
+        continue;
+      }
+      Duration within = null;
+      synchronized (p) {
+        if (!notHeld.contains(handle)) {
+          p.missing = false;
+        } else if (!p.missing) {
+          p.missing = true;
+        } else {
+          within = claimRetry(p, "lost-on-the-way");
+        }
       }
       if (within != null) {
         attempt(p, within);

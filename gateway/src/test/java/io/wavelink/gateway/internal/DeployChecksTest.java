@@ -123,7 +123,7 @@ class DeployChecksTest {
     GatewaySettings small =
         new GatewaySettings(
             "127.0.0.1", 0, 1 << 20, 1 << 20, Duration.ofSeconds(310), Duration.ofSeconds(15), Duration.ofSeconds(1),
-            ECHO.length - 1, SETTINGS.validation());
+            Duration.ofSeconds(2), ECHO.length - 1, SETTINGS.validation());
     try (DeployChecks checks = new DeployChecks(runtime, small)) {
       DeployChecks.Refused r = refused(check(checks, body(ECHO, Map.of())), 413);
       assertEquals("payload_too_large", r.error());
@@ -185,7 +185,7 @@ class DeployChecksTest {
   private static GatewaySettings withValidation(int threads, int queue, Duration timeout) {
     return new GatewaySettings(
         "127.0.0.1", 0, SETTINGS.maxInvokeBytes(), SETTINGS.maxDeployBytes(), SETTINGS.invokeTimeout(),
-        SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.maxModuleBytes(),
+        SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.callCheckInterval(), SETTINGS.maxModuleBytes(),
         new GatewaySettings.Validation(threads, queue, timeout, 140L << 20));
   }
 
@@ -210,7 +210,7 @@ class DeployChecksTest {
     GatewaySettings tight =
         new GatewaySettings(
             "127.0.0.1", 0, SETTINGS.maxInvokeBytes(), SETTINGS.maxDeployBytes(), SETTINGS.invokeTimeout(),
-            SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.maxModuleBytes(),
+            SETTINGS.controlTimeout(), SETTINGS.lostCallProbeTimeout(), SETTINGS.callCheckInterval(), SETTINGS.maxModuleBytes(),
             new GatewaySettings.Validation(2, 8, Duration.ofSeconds(30), 100));
     try (DeployChecks checks = new DeployChecks(slow, tight)) {
       byte[] body = body(ECHO, Map.of());

@@ -24,16 +24,79 @@ class PendingInvocationsTest {
 
   private final PendingInvocations pending = pendingWithin(Duration.ofSeconds(30));
 
+  /** The handle each attempt was sent as (its index, as an Integer). */
+  private final List<Object> handles = new ArrayList<>();
+
+  private static final Duration CHECK = Duration.ofSeconds(2);
+
   private PendingInvocations pendingWithin(Duration timeout) {
     return new PendingInvocations(
-        (function, input, inputRef, within) -> {
+        (function, input, inputRef, within, sentAs) -> {
           CompletableFuture<InvocationReply> f = new CompletableFuture<>();
           attempts.add(f);
           timeouts.add(within);
+          Object handle = Integer.valueOf(handles.size());
+          handles.add(handle);
+          sentAs.accept(handle);
           return f;
         },
         timeout,
+        CHECK,
         Runnable::run);
+  }
+
+  @Test
+  void aCallItsEntityDoesNotHoldAtTwoChecksInARowIsSentOnceMore() throws Exception {
+    long t0 = System.nanoTime();
+    CompletionStage<InvocationReply> lost = pending.invoke("f", new byte[0]);
+    pending.invoke("f", new byte[0]); // held by the entity: running
+    pending.invoke("g", new byte[0]);
+    assertTrue(pending.dueForCheck(t0, 100).isEmpty(), "nothing is looked for before it waited an interval");
+
+    long first = t0 + CHECK.toNanos() + 1_000_000_000L;
+    List<PendingInvocations.Check> checks = pending.dueForCheck(first, 100);
+    assertEquals(2, checks.size(), "one check per function: " + checks);
+    PendingInvocations.Check f = checks.stream().filter(c -> c.function().equals("f")).findFirst().orElseThrow();
+    assertEquals(java.util.Set.of(handles.get(0), handles.get(1)), java.util.Set.copyOf(f.handles()));
+    assertTrue(pending.dueForCheck(first, 100).isEmpty(), "not looked for again within the interval");
+
+    assertEquals(0, pending.checked(f, java.util.Set.of(handles.get(0))), "missing once: maybe on its way");
+    long second = first + CHECK.toNanos();
+    f = pending.dueForCheck(second, 100).stream().filter(c -> c.function().equals("f")).findFirst().orElseThrow();
+    assertEquals(1, pending.checked(f, java.util.Set.of(handles.get(0))), "missing twice in a row: lost");
+    assertEquals(4, attempts.size());
+    assertEquals(1, pending.retries());
+
+    attempts.get(3).complete(OK);
+    assertSame(OK, lost.toCompletableFuture().get(1, TimeUnit.SECONDS));
+    long third = second + CHECK.toNanos();
+    assertTrue(pending.dueForCheck(third, 100).stream().noneMatch(c -> c.handles().contains(handles.get(0))),
+        "a call sent twice is not looked for any more");
+  }
+
+  @Test
+  void aCallFoundBetweenTwoMissesIsNotSentAgain() {
+    long t0 = System.nanoTime();
+    pending.invoke("f", new byte[0]);
+    long at = t0 + CHECK.toNanos() + 1_000_000_000L;
+    PendingInvocations.Check c = pending.dueForCheck(at, 100).get(0);
+    pending.checked(c, java.util.Set.of(handles.get(0)));
+    at += CHECK.toNanos();
+    pending.checked(pending.dueForCheck(at, 100).get(0), java.util.Set.of()); // found: handed on, now queued
+    at += CHECK.toNanos();
+    assertEquals(0, pending.checked(pending.dueForCheck(at, 100).get(0), java.util.Set.of(handles.get(0))));
+    assertEquals(1, attempts.size());
+  }
+
+  @Test
+  void aCheckLooksForAtMostSoManyCallsOfAFunction() {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 5; i++) {
+      pending.invoke("f", new byte[0]);
+    }
+    long at = t0 + CHECK.toNanos() + 1_000_000_000L;
+    assertEquals(3, pending.dueForCheck(at, 3).get(0).handles().size());
+    assertEquals(2, pending.dueForCheck(at, 3).get(0).handles().size(), "the rest at the next check");
   }
 
   /** The calls of f sent so far are sent again, as after a crash that took f's entity. */
