@@ -43,7 +43,9 @@ class DualTrackTest {
                 "pekko.coordinated-shutdown.exit-jvm", "off",
                 "wavelink.function.tick", "500ms",
                 "wavelink.function.emergency.idle-ttl", "1s",
-                "wavelink.node.capacity-mb", 8192))
+                "wavelink.node.capacity-mb", 8192,
+                // the same node before and after the member restarts (on another port)
+                "wavelink.node.id", "dual-track-node"))
         .withFallback(TestCassandra.config())
         .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
   }
@@ -250,11 +252,28 @@ class DualTrackTest {
     assertEquals(
         201,
         http.deploy("keep", ExampleFunctions.load("echo"), Map.of("minScale", 2, "maxScale", 3)).statusCode());
+    // minScale 0 but a regular instance placed (kept: its scale-to-zero grace is long)
+    Map<String, Object> placedSpec = Map.of("maxScale", 3, "autoscaling", Map.of("scaleToZeroGraceMs", 600_000));
+    assertEquals(201, http.deploy("placed", ExampleFunctions.load("echo"), merge(placedSpec, Map.of("minScale", 1))).statusCode());
+    http.await("placed's regular instance", () -> count("placed", "regular", "ready") == 1);
+    assertEquals(200, http.deploy("placed", ExampleFunctions.load("echo"), merge(placedSpec, Map.of("minScale", 0))).statusCode());
+    // minScale 0 and nothing placed: asleep after a restart until its first call
+    assertEquals(201, http.deploy("asleep", ExampleFunctions.load("echo"), Map.of()).statusCode());
     http.await("two regular instances", () -> count("keep", "regular", "ready") == 2);
+    http.await("placed's instance of version 2", () -> count("placed", "regular", "ready") == 1
+        && status("placed").get("version").asLong() == 2);
 
     member.close();
     member = MemberEndToEndTest.startMember(config());
     http = new Http(member.httpPort());
+
+    // woken without a call: keep by the catalog (minScale > 0), placed by its node's placements
+    http.await("keep and placed woken after the restart",
+        () -> runningFunctions().containsAll(List.of("keep", "placed")));
+    assertFalse(runningFunctions().contains("asleep"),
+        "a function with minScale 0 and nothing placed is not woken by a restart: " + runningFunctions());
+    HttpResponse<byte[]> first = http.invoke("asleep", "on its first call".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, first.statusCode(), "loaded from the journal on its first call");
 
     http.await("regular instances back", () -> count("keep", "regular", "ready") == 2);
     Set<String> after = new HashSet<>(status("keep").get("instances").findValuesAsText("id"));
@@ -280,6 +299,29 @@ class DualTrackTest {
               && text.contains("wavelink_instances{")
               && text.contains("wavelink_emergency_spawns_total{");
         });
+  }
+
+  private static Map<String, Object> merge(Map<String, Object> a, Map<String, Object> b) {
+    Map<String, Object> m = new java.util.HashMap<>(a);
+    m.putAll(b);
+    return m;
+  }
+
+  /** The function entities running on the member now (started by a message, not yet passivated). */
+  private static Set<String> runningFunctions() throws Exception {
+    var state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(member.system()).shardState(),
+                r -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                    io.wavelink.function.FunctionEntity.TYPE_KEY, r),
+                java.time.Duration.ofSeconds(10),
+                member.system().scheduler())
+            .toCompletableFuture()
+            .get(15, java.util.concurrent.TimeUnit.SECONDS);
+    Set<String> running = new HashSet<>();
+    state.getShards().forEach(shard -> running.addAll(shard.getEntityIds()));
+    return running;
   }
 
   /** The desired regular instances of a function, replayed from its journal. */

@@ -22,10 +22,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The names of all deployed functions, event-sourced as one sharded entity ({@link #ENTITY_ID}). It
- * serves {@code GET /v1/functions} a page at a time, and after a restart it wakes every function's
- * entity, {@link #WAKE_BATCH} every {@link #WAKE_EVERY}, so that their regular instances come back
- * without waiting for a first invocation and without a storm of journal recoveries. Deploys and
- * deletes pass through here; invocations never do.
+ * serves {@code GET /v1/functions} a page at a time, and after a restart it wakes the entities of
+ * the functions that keep instances whatever their load ({@code minScale} > 0), {@link #WAKE_BATCH}
+ * every {@link #WAKE_EVERY}, so that those instances come back without waiting for a first
+ * invocation and without a storm of journal recoveries. Every other function stays asleep until its
+ * first call, which loads it from the journal in milliseconds; one that still has regular instances
+ * placed on a node is woken by that node's {@code NodeEntity}, which checks its placements with their
+ * functions as soon as its Wavelet registers. Deploys and deletes pass through here; invocations
+ * never do.
  *
  * <p>The names are a persistent sorted set (Scala's immutable {@code TreeSet}: adding or removing
  * a name shares the rest of the tree), so a catalog of 100,000 names costs O(log n) per deploy, not
@@ -59,7 +63,13 @@ public final class FunctionCatalog
 
   public sealed interface Command {}
 
-  public record Register(String name, ActorRef<Ack> replyTo) implements Command {}
+  /** @param asleep the function need not be woken after a restart ({@code minScale} 0) */
+  public record Register(String name, boolean asleep, ActorRef<Ack> replyTo) implements Command {
+    /** A function woken after a restart. */
+    public Register(String name, ActorRef<Ack> replyTo) {
+      this(name, false, replyTo);
+    }
+  }
 
   public record Unregister(String name, ActorRef<Ack> replyTo) implements Command {}
 
@@ -93,25 +103,57 @@ public final class FunctionCatalog
 
   public sealed interface Event {}
 
-  public record FunctionRegistered(String name) implements Event {}
+  /** A name registered, or its {@code asleep} flag changed. */
+  public record FunctionRegistered(String name, boolean asleep) implements Event {
+    public FunctionRegistered(String name) {
+      this(name, false);
+    }
+  }
 
   public record FunctionUnregistered(String name) implements Event {}
 
-  /** The names, sorted; immutable (each change makes a new set sharing the rest). */
-  public record State(scala.collection.immutable.TreeSet<String> sorted) {
+  /**
+   * The names, sorted, and those of them woken after a restart ({@code awake}); immutable (each
+   * change makes new sets sharing the rest).
+   */
+  public record State(scala.collection.immutable.TreeSet<String> sorted, scala.collection.immutable.TreeSet<String> awake) {
     private static final scala.collection.immutable.TreeSet<String> EMPTY =
         scala.collection.immutable.TreeSet$.MODULE$.empty(scala.math.Ordering.String$.MODULE$);
 
+    /** Every name woken after a restart (as before names could sleep). */
     public static State of(Iterable<String> names) {
+      return of(names, names);
+    }
+
+    public static State of(Iterable<String> names, Iterable<String> awake) {
+      return new State(set(names), set(awake));
+    }
+
+    private static scala.collection.immutable.TreeSet<String> set(Iterable<String> names) {
       scala.collection.immutable.TreeSet<String> set = EMPTY;
       for (String n : names) {
         set = set.incl(n);
       }
-      return new State(set);
+      return set;
     }
 
     public boolean contains(String name) {
       return sorted.contains(name);
+    }
+
+    /** Whether {@code name} is registered and woken after a restart. */
+    public boolean awake(String name) {
+      return awake.contains(name);
+    }
+
+    /** The names woken after a restart, in order. */
+    public List<String> awakeNames() {
+      return page(awake, "", 0).names();
+    }
+
+    /** At most {@code limit} names to wake after {@code after}, and whether more follow. */
+    public Names awakePage(String after, int limit) {
+      return page(awake, after, limit);
     }
 
     public int size() {
@@ -125,6 +167,10 @@ public final class FunctionCatalog
 
     /** At most {@code limit} (0: no limit) names after {@code after}, and whether more follow. */
     public Names page(String after, int limit) {
+      return page(sorted, after, limit);
+    }
+
+    private static Names page(scala.collection.immutable.TreeSet<String> sorted, String after, int limit) {
       java.util.Iterator<String> it =
           scala.jdk.javaapi.CollectionConverters.asJava(
               after.isEmpty() ? sorted.iterator() : sorted.iteratorFrom(after));
@@ -142,12 +188,12 @@ public final class FunctionCatalog
       return new Names(List.copyOf(out), false);
     }
 
-    State with(String name) {
-      return new State(sorted.incl(name));
+    State with(String name, boolean asleep) {
+      return new State(sorted.incl(name), asleep ? awake.excl(name) : awake.incl(name));
     }
 
     State without(String name) {
-      return new State(sorted.excl(name));
+      return new State(sorted.excl(name), awake.excl(name));
     }
   }
 
@@ -187,11 +233,11 @@ public final class FunctionCatalog
   }
 
   private ReplyEffect<Event, State> onRegister(State state, Register register) {
-    if (state.contains(register.name())) {
+    if (state.contains(register.name()) && state.awake(register.name()) != register.asleep()) {
       return Effect().reply(register.replyTo(), Ack.INSTANCE);
     }
     return Effect()
-        .persist(new FunctionRegistered(register.name()))
+        .persist(new FunctionRegistered(register.name(), register.asleep()))
         .thenReply(register.replyTo(), s -> Ack.INSTANCE);
   }
 
@@ -205,7 +251,7 @@ public final class FunctionCatalog
   }
 
   private ReplyEffect<Event, State> onWakeFrom(State state, WakeFrom wake) {
-    Names batch = state.page(wake.after(), WAKE_BATCH);
+    Names batch = state.awakePage(wake.after(), WAKE_BATCH);
     for (String name : batch.names()) {
       sharding.entityRefFor(FunctionEntity.TYPE_KEY, name).tell(FunctionEntity.Wake.INSTANCE);
     }
@@ -219,7 +265,7 @@ public final class FunctionCatalog
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(FunctionRegistered.class, (s, e) -> s.with(e.name()))
+        .onEvent(FunctionRegistered.class, (s, e) -> s.with(e.name(), e.asleep()))
         .onEvent(FunctionUnregistered.class, (s, e) -> s.without(e.name()))
         .build();
   }
@@ -230,8 +276,8 @@ public final class FunctionCatalog
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              context.getLog().info("Catalog recovered {} functions; waking them, {} every {} ms",
-                  state.size(), WAKE_BATCH, WAKE_EVERY.toMillis());
+              context.getLog().info("Catalog recovered {} functions; waking the {} with minScale > 0, {} every {} ms",
+                  state.size(), state.awake().size(), WAKE_BATCH, WAKE_EVERY.toMillis());
               if (sharding != null) {
                 context.getSelf().tell(new WakeFrom(""));
               }

@@ -580,10 +580,10 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     drain(null);
     if (!inst.regular() && inst.inFlight() == 0) {
-      if (pool.regularHasFreeSlot()) {
-        retire(inst);
+      if (dispatcher.queue().isEmpty() && pool.regularCount() > 0) {
+        retire(inst); // regular capacity is there or on its way: emergency ones live only with a backlog
       } else {
-        armRetirement(now());
+        armRetirement(now()); // the function's only warm capacity: kept for its idle TTL
       }
     }
   }
@@ -914,7 +914,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             FunctionCatalog.Ack.class,
             FunctionCatalog.ref(deps.sharding()),
             settings.storeTimeout(),
-            ack -> new FunctionCatalog.Register(name, ack),
+            ack -> new FunctionCatalog.Register(name, msg.deploy().spec().minScale() == 0, ack),
             (ack, error) -> new CatalogAcked(replyTo, reply, error == null));
     return this;
   }
@@ -944,7 +944,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (state.exists() && (def == null || def.version() != state.version())) {
       getContext().getLog().info("Function {}: the journal holds version {}; taking it", name, state.version());
       adopt(state.spec().get(), state.version());
-      FunctionCatalog.ref(deps.sharding()).tell(new FunctionCatalog.Register(name, getContext().getSystem().ignoreRef()));
+      FunctionCatalog.ref(deps.sharding())
+          .tell(new FunctionCatalog.Register(name, state.spec().get().minScale() == 0, getContext().getSystem().ignoreRef()));
     } else if (!state.exists() && def != null) {
       getContext().getLog().info("Function {}: the journal holds it deleted; deleting it here too", name);
       deleted();

@@ -86,11 +86,33 @@ class FunctionCatalogTest {
     FunctionCatalog.State state = FunctionCatalog.State.of(List.of());
     FunctionCatalog.State before = state;
     for (int i = 0; i < 100_000; i++) {
-      state = state.with(String.format("f-%06d", i));
+      state = state.with(String.format("f-%06d", i), i % 100 != 0);
     }
     assertEquals(0, before.size(), "a change makes a new state; the old one is untouched");
     assertEquals(100_000, state.size());
     assertEquals(List.of("f-050000", "f-050001"), state.page("f-049999", 2).names());
     assertEquals(99_999, state.without("f-000000").size());
+    assertEquals(1_000, state.awake().size(), "one in a hundred keeps instances: woken after a restart");
+    assertEquals(List.of("f-000100", "f-000200"), state.awakePage("f-000000", 2).names());
+  }
+
+  @Test
+  void onlyFunctionsWithMinScaleAreWokenAfterARestartAndAChangeOfMinScaleIsRecorded() {
+    var asleep = catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("idle", true, r));
+    assertEquals(new FunctionCatalog.FunctionRegistered("idle", true), asleep.event());
+    catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("warm", false, r));
+    catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("later", true, r));
+    assertTrue(catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("idle", true, r)).hasNoEvents());
+    // redeployed with minScale 1: woken from now on
+    var woken = catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("later", false, r));
+    assertEquals(new FunctionCatalog.FunctionRegistered("later", false), woken.event());
+
+    FunctionCatalog.State recovered = catalog.restart().state();
+    assertEquals(List.of("idle", "later", "warm"), recovered.names(), "every name is listed");
+    assertEquals(List.of("later", "warm"), recovered.awakeNames(), "only these are woken");
+    assertEquals(List.of("warm"), recovered.awakePage("later", 10).names());
+
+    catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Unregister("warm", r));
+    assertEquals(List.of("later"), catalog.restart().state().awakeNames());
   }
 }

@@ -206,6 +206,12 @@ public final class NodeEntity
 
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onRegister(
       State state, Register register) {
+    if (wavelet == null && !state.placements().isEmpty()) {
+      // the first registration since this entity started (a restart, or its shard moved): its
+      // placements are checked with their functions at once, not at the next periodic check, which
+      // also wakes, after a restart, the functions that still have regular instances here
+      context.getSelf().tell(CheckPlacements.INSTANCE);
+    }
     if (!register.wavelet().equals(wavelet)) {
       if (wavelet != null) {
         context.unwatch(wavelet);

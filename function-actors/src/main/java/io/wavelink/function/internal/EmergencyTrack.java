@@ -26,8 +26,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * choices that count the instances still starting on each node (or, when none has room, on the node
  * where the most can be reclaimed, where they wait). A warm function
  * whose regular instances are all busy is due only once its oldest queued invocation has waited 50
- * ms, so brief saturation stays on the regular track. An emergency instance idle for 2 s, or idle
- * while a regular slot is free and nothing waits, is retired.
+ * ms, so brief saturation stays on the regular track. An idle emergency instance is retired at once
+ * when nothing waits and its function has regular instances (ready or starting), or after 2 s idle
+ * when it has none.
  */
 public final class EmergencyTrack {
 
@@ -111,10 +112,12 @@ public final class EmergencyTrack {
 
   /**
    * Emergency instances to retire now: ready, idle, and either idle for the TTL or, with nothing
-   * queued, covered by a free regular slot.
+   * queued, no longer the function's only capacity (it has regular instances, ready or on their
+   * way). So an emergency instance lives on idle only while it is all its function has, for the
+   * next call of a cold function to find it warm, and at most for the TTL.
    */
   public List<Instance> toRetire(boolean queueEmpty, long nowMs) {
-    boolean covered = queueEmpty && pool.regularHasFreeSlot();
+    boolean covered = queueEmpty && pool.regularCount() > 0;
     List<Instance> retire = new ArrayList<>();
     for (Instance i : pool.all()) {
       if (!i.regular() && i.phase() == Instance.Phase.READY && i.inFlight() == 0

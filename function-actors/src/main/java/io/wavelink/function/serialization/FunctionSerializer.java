@@ -296,6 +296,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       return FunctionProtos.CatalogRegister.newBuilder()
           .setName(m.name())
           .setReplyTo(ref(m.replyTo()))
+          .setAsleep(m.asleep())
           .build();
     }
     if (o instanceof FunctionCatalog.Unregister m) {
@@ -315,13 +316,17 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       return FunctionProtos.Names.newBuilder().addAllNames(m.names()).setMore(m.more()).build();
     }
     if (o instanceof FunctionCatalog.FunctionRegistered m) {
-      return FunctionProtos.FunctionRegistered.newBuilder().setName(m.name()).build();
+      return FunctionProtos.FunctionRegistered.newBuilder().setName(m.name()).setAsleep(m.asleep()).build();
     }
     if (o instanceof FunctionCatalog.FunctionUnregistered m) {
       return FunctionProtos.FunctionUnregistered.newBuilder().setName(m.name()).build();
     }
     if (o instanceof FunctionCatalog.State m) {
-      return FunctionProtos.CatalogState.newBuilder().addAllNames(m.names()).build();
+      return FunctionProtos.CatalogState.newBuilder()
+          .addAllNames(m.names())
+          .addAllAwake(m.awakeNames())
+          .setAwakeKnown(true)
+          .build();
     }
     throw cannotSerialize(o);
   }
@@ -472,7 +477,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       case CATALOG_REGISTER:
         {
           FunctionProtos.CatalogRegister p = FunctionProtos.CatalogRegister.parseFrom(bytes);
-          return new FunctionCatalog.Register(p.getName(), resolve(p.getReplyTo()));
+          return new FunctionCatalog.Register(p.getName(), p.getAsleep(), resolve(p.getReplyTo()));
         }
       case CATALOG_UNREGISTER:
         {
@@ -492,13 +497,20 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           return new FunctionCatalog.Names(List.copyOf(p.getNamesList()), p.getMore());
         }
       case FUNCTION_REGISTERED:
-        return new FunctionCatalog.FunctionRegistered(
-            FunctionProtos.FunctionRegistered.parseFrom(bytes).getName());
+        {
+          FunctionProtos.FunctionRegistered p = FunctionProtos.FunctionRegistered.parseFrom(bytes);
+          return new FunctionCatalog.FunctionRegistered(p.getName(), p.getAsleep());
+        }
       case FUNCTION_UNREGISTERED:
         return new FunctionCatalog.FunctionUnregistered(
             FunctionProtos.FunctionUnregistered.parseFrom(bytes).getName());
       case CATALOG_STATE:
-        return FunctionCatalog.State.of(FunctionProtos.CatalogState.parseFrom(bytes).getNamesList());
+        {
+          FunctionProtos.CatalogState p = FunctionProtos.CatalogState.parseFrom(bytes);
+          return p.getAwakeKnown()
+              ? FunctionCatalog.State.of(p.getNamesList(), p.getAwakeList())
+              : FunctionCatalog.State.of(p.getNamesList());
+        }
       default:
         throw new NotSerializableException(
             "Unknown manifest [" + manifest + "] for " + getClass().getName());

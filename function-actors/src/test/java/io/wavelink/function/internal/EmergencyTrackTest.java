@@ -106,7 +106,7 @@ class EmergencyTrackTest {
   }
 
   @Test
-  void idleEmergencyInstancesRetireAfterTheirTtlOrWhenARegularSlotIsFree() {
+  void idleEmergencyInstancesRetireAfterTheirTtlOrOnceTheFunctionHasRegularInstances() {
     Instance oldIdle = instance("old", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 0);
     Instance newIdle = instance("new", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 1500);
     Instance busy = instance("busy", InstanceKind.EMERGENCY, 1, Instance.Phase.READY, 0);
@@ -114,11 +114,13 @@ class EmergencyTrackTest {
       pool.add(i);
     }
     pool.dispatched(busy, 1, call());
-    assertEquals(List.of(oldIdle), track.toRetire(true, 2500));
-    Instance regular = instance("r", InstanceKind.REGULAR, 2, Instance.Phase.READY, 0);
+    assertEquals(List.of(oldIdle), track.toRetire(true, 2500), "the function's only capacity: kept for the TTL");
+    Instance regular = instance("r", InstanceKind.REGULAR, 2, Instance.Phase.STARTING, 0);
     pool.add(regular);
-    assertEquals(List.of(oldIdle, newIdle), track.toRetire(true, 2500), "a free regular slot covers them");
-    assertEquals(List.of(oldIdle), track.toRetire(false, 2500), "not while invocations wait");
+    assertEquals(List.of(oldIdle, newIdle), track.toRetire(true, 2500), "regular capacity on its way: retired at once");
+    assertEquals(List.of(oldIdle), track.toRetire(false, 2500), "not while invocations wait, but for the TTL");
+    regular.phase(Instance.Phase.DRAINING);
+    assertEquals(List.of(oldIdle), track.toRetire(true, 2500), "a draining regular instance is no capacity");
   }
 
   @Test

@@ -325,6 +325,7 @@ class FunctionSerializerTest {
   @Test
   void catalogCommands() throws Exception {
     assertRoundTrip(new FunctionCatalog.Register("echo", ref()));
+    assertRoundTrip(new FunctionCatalog.Register("echo", true, ref()));
     assertRoundTrip(new FunctionCatalog.Unregister("echo", ref()));
     assertRoundTrip(new FunctionCatalog.ListNames(ref()));
     assertRoundTrip(new FunctionCatalog.ListNames("echo", 100, ref()));
@@ -348,6 +349,12 @@ class FunctionSerializerTest {
   @Test
   void catalogEvents() throws Exception {
     assertRoundTrip(new FunctionCatalog.FunctionRegistered("echo"));
+    assertRoundTrip(new FunctionCatalog.FunctionRegistered("echo", true));
+    // an event journaled before functions could sleep: woken after a restart, as it was then
+    FunctionCatalog.FunctionRegistered old = (FunctionCatalog.FunctionRegistered) serialization().deserialize(
+        io.wavelink.function.serialization.proto.FunctionProtos.FunctionRegistered.newBuilder().setName("old").build().toByteArray(),
+        FunctionSerializer.IDENTIFIER, "CFR").get();
+    assertEquals(new FunctionCatalog.FunctionRegistered("old", false), old);
     assertRoundTrip(new FunctionCatalog.FunctionUnregistered("echo"));
   }
 
@@ -358,6 +365,15 @@ class FunctionSerializerTest {
     assertEquals(state, back);
     assertEquals(List.of("alpha", "echo", "zeta"), new ArrayList<>(back.names()));
     assertRoundTrip(FunctionCatalog.State.of(List.of()));
+    FunctionCatalog.State someAsleep = FunctionCatalog.State.of(List.of("zeta", "alpha", "echo"), List.of("echo"));
+    assertRoundTrip(someAsleep);
+    assertEquals(List.of("echo"), ((FunctionCatalog.State) roundTrip(someAsleep)).awakeNames());
+    // a snapshot taken before functions could sleep: every name is woken after a restart
+    FunctionCatalog.State old = (FunctionCatalog.State) serialization().deserialize(
+        io.wavelink.function.serialization.proto.FunctionProtos.CatalogState.newBuilder()
+            .addNames("a").addNames("b").build().toByteArray(),
+        FunctionSerializer.IDENTIFIER, "CS").get();
+    assertEquals(List.of("a", "b"), old.awakeNames());
   }
 
   // ---------------------------------------------------------------- bindings and failures
