@@ -91,8 +91,8 @@ class MemberEndToEndTest {
     assertEquals("echo", one.get("name").asText());
     assertEquals(4, one.get("spec").get("concurrency").asInt());
     assertTrue(!one.get("spec").has("code"), "the listing never carries the code");
-    // the emergency instance that took the cold call retires as soon as it is idle (idle-ttl 0);
-    // the regular track then starts an instance for the demand it saw, within a tick or two
+    // the emergency instance that took the cold call retires once regular capacity is there (or after
+    // its idle TTL); the regular track starts an instance for the demand it saw, within a tick or two
     http.await("a regular instance for the observed demand", () -> {
       JsonNode now = Http.json(http.get("/v1/functions/echo").body());
       for (JsonNode inst : now.get("instances")) {
@@ -218,6 +218,15 @@ class MemberEndToEndTest {
     http.await(
         "metrics after a Kamon tick",
         () -> http.get("/metrics").body().contains("wavelink_invocations_total"));
+    // the JVM's and the process's own series too, for operators
+    http.await(
+        "JVM and process series",
+        () -> {
+          String text = http.get("/metrics").body();
+          return text.contains("jvm_memory_used") && text.contains("jvm_gc") && text.contains("jvm_threads")
+              && text.contains("process_cpu_usage") && text.contains("process_ulimit_file_descriptors");
+        });
+    assertTrue(!http.get("/metrics").body().contains("host_cpu_usage"), "the machine's series are off");
   }
 
   @Test

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.wavelink.cluster.WaveLinkMember;
 import io.wavelink.persistence.testkit.Await;
-import io.wavelink.persistence.testkit.TestCassandra;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -22,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,19 +41,9 @@ class LoadgenEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Config overrides =
-        ConfigFactory.parseMap(
-                Map.of(
-                    "wavelink.gateway.port", 0,
-                    "pekko.remote.artery.canonical.port", 0,
-                    "pekko.coordinated-shutdown.exit-jvm", "off",
-                    // the busy functions touch little memory: reservations may exceed the test heap
-                    "wavelink.node.capacity-mb", 4096))
-            .withFallback(TestCassandra.config())
-            .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
-    member = WaveLinkMember.start(ConfigFactory.load(overrides));
-    target = "http://127.0.0.1:" + member.httpPort();
-    await("member ready", Duration.ofMinutes(2), () -> get("/health/ready").statusCode() == 200);
+    // the busy functions touch little memory: reservations may exceed the test heap
+    member = TestMember.start(4096);
+    target = TestMember.url(member);
   }
 
   @AfterAll
