@@ -9,6 +9,7 @@ import io.wavelink.function.FunctionStatus;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.gateway.internal.DeployChecks;
 import io.wavelink.gateway.internal.FunctionListing;
+import io.wavelink.gateway.internal.GatewayMetrics;
 import io.wavelink.gateway.internal.LostCallRetries;
 import io.wavelink.gateway.internal.PendingInvocations;
 import io.wavelink.node.Blobs;
@@ -28,8 +29,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import kamon.Kamon;
-import kamon.metric.MeasurementUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -79,6 +78,7 @@ public final class HttpApi extends AllDirectives {
   private final Supplier<String> metrics;
   private final Executor executor;
   private final PendingInvocations pending;
+  private final GatewayMetrics gatewayMetrics = new GatewayMetrics();
   private final Blobs blobs;
   private final ModuleStore modules;
   private final DeployChecks deployChecks;
@@ -541,26 +541,13 @@ public final class HttpApi extends AllDirectives {
 
   private Route invoked(String name, InvocationReply r, long startedNanos) {
     String kind = r.kind() == null ? "none" : r.kind().label();
-    // calls of names that are not deployed share one series: probes of random names make none
-    String function = r.status() == InvocationReply.Status.NOT_FOUND ? "_not_deployed" : name;
-    // the tags in one step: chained withTag calls would register a series at each step
-    Kamon.counter("wavelink.invocations")
-        .withTags(
-            kamon.tag.TagSet.of("function", function)
-                .withTag("kind", kind)
-                .withTag("status", r.status().name().toLowerCase(Locale.ROOT)))
-        .increment();
-    Kamon.histogram("wavelink.invocation-latency", MeasurementUnit.time().nanoseconds())
-        .withTag("function", function)
-        .record(System.nanoTime() - startedNanos);
+    gatewayMetrics.answered(name, kind, r.status(), System.nanoTime() - startedNanos);
     List<HttpHeader> headers = new ArrayList<>();
     if (!r.instanceId().isEmpty()) {
       headers.add(RawHeader.create("X-WaveLink-Instance", r.instanceId()));
       headers.add(RawHeader.create("X-WaveLink-Instance-Kind", kind));
       headers.add(RawHeader.create("X-WaveLink-Cold-Start", Boolean.toString(r.coldStart())));
-      headers.add(
-          RawHeader.create(
-              "X-WaveLink-Duration-Ms", String.format(Locale.ROOT, "%.3f", r.durationMicros() / 1000.0)));
+      headers.add(RawHeader.create("X-WaveLink-Duration-Ms", millis(r.durationMicros())));
       if (r.execution() != null) {
         headers.add(RawHeader.create("X-WaveLink-Execution", r.execution().label()));
       }
@@ -585,6 +572,13 @@ public final class HttpApi extends AllDirectives {
         yield errorWith(StatusCodes.SERVICE_UNAVAILABLE, "no_capacity", r, headers);
       }
     };
+  }
+
+  /** Microseconds as milliseconds with three decimals ("12.345"), without a formatter per call. */
+  static String millis(long micros) {
+    long m = Math.max(0, micros);
+    long frac = m % 1000;
+    return (m / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
   }
 
   private Route errorWith(StatusCode status, String code, InvocationReply r, List<HttpHeader> headers) {
