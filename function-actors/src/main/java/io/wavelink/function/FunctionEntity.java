@@ -8,6 +8,7 @@ import io.wavelink.function.internal.Dispatcher;
 import io.wavelink.function.internal.EmergencyTrack;
 import io.wavelink.function.internal.FunctionMetrics;
 import io.wavelink.function.internal.Instance;
+import io.wavelink.function.internal.InstanceExits;
 import io.wavelink.function.internal.InstancePool;
 import io.wavelink.function.internal.InvocationQueue;
 import io.wavelink.function.internal.NodeCheck;
@@ -52,7 +53,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * write. The durable half (definition, desired regular instances) is the child {@link
  * FunctionStore}, asked on deploy and delete and by the regular track.
  *
- * <p>Protocol: {@link Deploy} (replies {@link DeployReply}), {@link Delete} ({@link DeleteReply}),
+ * <p>Protocol ({@link FunctionProtocol}): {@link Deploy} (replies {@link DeployReply}), {@link Delete} ({@link DeleteReply}),
  * {@link Get} ({@link FunctionStatus}), {@link Invoke} (the reply, an {@link InvocationReply}, comes
  * from the Wavelet that ran it, or from here when it never ran), {@link Wake} (load and restore the
  * regular instances, sent by the catalog after a restart). From Wavelets: {@link
@@ -64,7 +65,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * autoscaler's tick; {@code sync} wakes the regular track from zero at once; {@code async} waits for
  * the tick. 503 {@code no_capacity} only when no node could ever hold an instance.
  */
-public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Command> {
+public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Command> implements FunctionProtocol {
 
   public static final EntityTypeKey<Command> TYPE_KEY =
       EntityTypeKey.create(Command.class, "Function");
@@ -88,61 +89,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }
 
-  // ---------------------------------------------------------------- protocol
+  // ---------------------------------------------------------------- internal messages (the protocol: FunctionProtocol)
 
-  public interface Command {}
-
-  public record Deploy(FunctionSpec spec, long expectedVersion, ActorRef<DeployReply> replyTo)
-      implements Command {}
-
-  public record Delete(ActorRef<DeleteReply> replyTo) implements Command {}
-
-  public record Get(ActorRef<FunctionStatus> replyTo) implements Command {}
-
-  /**
-   * From a gateway with calls long unanswered: which of these calls (their reply-to) this entity
-   * holds neither queued nor running. Answered {@link CallsNotHeld}; a call missing twice in a row was
-   * lost on the way (Cluster Sharding drops messages that reach a shard's old home during a hand-over)
-   * and is sent once more.
-   */
-  public record FindCalls(List<ActorRef<InvocationReply>> calls, ActorRef<CallsNotHeld> replyTo) implements Command {}
-
-  public record CallsNotHeld(List<ActorRef<InvocationReply>> calls) {}
-
-  /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
-  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
-
-    public Invoke(byte[] input, ActorRef<InvocationReply> replyTo) {
-      this(input, replyTo, null);
-    }
-  }
-
-  public enum Wake implements Command {
-    INSTANCE
-  }
-
-  /**
-   * Anti-entropy, from a NodeEntity: does this function still want {@code instanceId} on {@code
-   * nodeId}? Answered {@link NodeEntity.PlacementChecked}; the node releases what is not wanted.
-   */
-  public record CheckPlacement(String instanceId, String nodeId, ActorRef<NodeEntity.Command> replyTo)
-      implements Command {}
-
-  public sealed interface DeployReply {}
-
-  public record Deployed(long version, boolean created) implements DeployReply {}
-
-  public record DeployRejected(Reason reason, String message) implements DeployReply {
-    public enum Reason {
-      CONFLICT,
-      UNAVAILABLE,
-      INVALID
-    }
-  }
-
-  public record DeleteReply(boolean found, boolean unavailable, String message) {}
-
-  // internal messages
   private record Loaded(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
 
   private record StoreDeployed(Deploy deploy, FunctionStore.DeployResult result, Throwable error)
@@ -214,6 +162,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final Dispatcher dispatcher;
   private final EmergencyTrack emergency;
   private final RegularTrack regular;
+  private final InstanceExits exits;
   /** Invocations that arrived before the store had loaded; answered 503 if loading fails. */
   private final List<Invoke> loadingInvokes = new ArrayList<>();
 
@@ -278,6 +227,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             pool, cost, counters, metrics, out, random);
     this.regular =
         new RegularTrack(pool, cost, out, Placement.byName(settings.placement()), random, settings.admissionWait().toMillis());
+    this.exits =
+        new InstanceExits(name, pool, dispatcher, cost, regular, emergency, out, this::updateGauges, this::passivateIfGone);
     this.startedAtMs = now();
     this.lastActiveMs = startedAtMs;
     this.lastMessageMs = startedAtMs;
@@ -652,7 +603,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     } else {
       EmergencyTrack.Failed outcome = emergency.failed(def, inst, failed, admissionWaitMs());
       if (outcome != EmergencyTrack.Failed.RETRYING) {
-        forget(inst);
+        exits.forget(inst);
       }
       broken = outcome == EmergencyTrack.Failed.BROKEN;
     }
@@ -691,38 +642,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     updateGauges();
   }
 
-  /** Takes an instance out of service; it stops once its in-flight invocations have finished. */
   private void retire(Instance inst) {
-    if (inst.phase() == Instance.Phase.DRAINING) {
-      return;
-    }
-    inst.phase(Instance.Phase.DRAINING);
-    if (inst.inFlight() == 0) {
-      finishDraining(inst);
-    }
-    updateGauges();
-  }
-
-  /** Drops an instance from the view and books the memory time it held. */
-  private void forget(Instance inst) {
-    dispatcher.changed();
-    pool.remove(inst);
-    cost.release(inst, now());
+    exits.retire(inst);
   }
 
   private void finishDraining(Instance inst) {
-    forget(inst);
-    passivateIfGone();
-    if (inst.wavelet() != null) {
-      // its memory is free at once (or its reservation, or its request waiting for room, dropped)
-      inst.wavelet().tell(new Wavelet.StopInstance(inst.id()));
-    }
-    if (inst.regular()) {
-      regular.stopped(inst);
-    } else {
-      emergency.stopped(inst);
-    }
-    updateGauges();
+    exits.stop(inst);
   }
 
   /**
@@ -774,30 +699,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
   }
 
-  /**
-   * Its node is gone or its start never answered: its calls in flight will not be answered by that
-   * node, so their callers (the gateways) hear it now and send each once more, instead of waiting
-   * for the member's removal; a regular instance leaves the journal and is replaced.
-   */
+  /** Its node is gone or its start never answered ({@link InstanceExits#lose}). */
   private void lose(Instance inst) {
-    int calls =
-        dispatcher.handBack(
-            inst,
-            InvocationReply.rejected(
-                InvocationReply.Status.INSTANCE_LOST,
-                "instance " + inst.id() + " of function " + name + " was lost with node " + inst.nodeId()
-                    + " before it answered"));
+    int calls = exits.lose(inst);
     if (calls > 0) {
       getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", calls, inst.id(), name);
-    }
-    if (inst.regular()) {
-      finishDraining(inst);
-    } else {
-      if (inst.wavelet() != null) {
-        inst.wavelet().tell(new Wavelet.StopInstance(inst.id())); // if its node comes back; else its lease lapses
-      }
-      forget(inst);
-      updateGauges();
     }
   }
 

@@ -1,0 +1,67 @@
+package io.wavelink.function;
+
+import io.wavelink.node.Blobs;
+import io.wavelink.node.InvocationReply;
+import io.wavelink.node.NodeEntity;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The messages a {@link FunctionEntity} takes from outside and its replies: every one crosses
+ * members (Protobuf, {@code FunctionSerializer}). The entity implements this interface, so they are
+ * named {@code FunctionEntity.Invoke} and so on; its internal messages stay in the entity.
+ */
+public interface FunctionProtocol {
+
+  public interface Command {}
+
+  public record Deploy(FunctionSpec spec, long expectedVersion, ActorRef<DeployReply> replyTo)
+      implements Command {}
+
+  public record Delete(ActorRef<DeleteReply> replyTo) implements Command {}
+
+  public record Get(ActorRef<FunctionStatus> replyTo) implements Command {}
+
+  /**
+   * From a gateway with calls long unanswered: which of these calls (their reply-to) this entity
+   * holds neither queued nor running. Answered {@link CallsNotHeld}; a call missing twice in a row was
+   * lost on the way (Cluster Sharding drops messages that reach a shard's old home during a hand-over)
+   * and is sent once more.
+   */
+  public record FindCalls(List<ActorRef<InvocationReply>> calls, ActorRef<CallsNotHeld> replyTo) implements Command {}
+
+  public record CallsNotHeld(List<ActorRef<InvocationReply>> calls) {}
+
+  /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
+  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
+
+    public Invoke(byte[] input, ActorRef<InvocationReply> replyTo) {
+      this(input, replyTo, null);
+    }
+  }
+
+  public enum Wake implements Command {
+    INSTANCE
+  }
+
+  /**
+   * Anti-entropy, from a NodeEntity: does this function still want {@code instanceId} on {@code
+   * nodeId}? Answered {@link NodeEntity.PlacementChecked}; the node releases what is not wanted.
+   */
+  public record CheckPlacement(String instanceId, String nodeId, ActorRef<NodeEntity.Command> replyTo)
+      implements Command {}
+
+  public sealed interface DeployReply {}
+
+  public record Deployed(long version, boolean created) implements DeployReply {}
+
+  public record DeployRejected(Reason reason, String message) implements DeployReply {
+    public enum Reason {
+      CONFLICT,
+      UNAVAILABLE,
+      INVALID
+    }
+  }
+
+  public record DeleteReply(boolean found, boolean unavailable, String message) {}
+}
