@@ -143,7 +143,9 @@ class ContentionTest {
     }
     assertTrue(onEmergency >= 1, "the burst ran on emergency instances");
 
-    // the regular track then needs room: it retires idle emergency instances rather than fail
+    // the regular track then needs room: idle emergency instances go rather than a call fail (the
+    // function retires its own once its regular instances are on their way; the node evicts them
+    // for another function)
     http.await("a regular instance of the burst function", () -> {
       JsonNode byKind = Http.json(http.get("/v1/functions/burst").body()).get("instancesByKind").get("regular");
       return byKind.path("ready").asInt() >= 1;
@@ -160,10 +162,12 @@ class ContentionTest {
       assertEquals("regular", r.headers().firstValue("X-WaveLink-Instance-Kind").orElse(""));
     }
     long emergencyEvicted = evictions("burst", "emergency");
-    assertTrue(emergencyEvicted >= 1, "idle emergency instances were retired for the regular track: " + stats("burst"));
+    long emergencyRetired = stats("burst").get("emergencyRetirements").asLong();
+    assertTrue(emergencyEvicted + emergencyRetired >= 1,
+        "idle emergency instances made room for the regular track: " + stats("burst"));
     assertTrue(allocatedMb() <= NODE_MB);
-    System.out.printf("CONTENTION burst: %d of 8 on emergency instances, %d of them retired for regular instances%n",
-        onEmergency, emergencyEvicted);
+    System.out.printf("CONTENTION burst: %d of 8 on emergency instances; for regular instances %d retired by the function, %d evicted by the node%n",
+        onEmergency, emergencyRetired, emergencyEvicted);
   }
 
   @Test
