@@ -127,15 +127,6 @@ public final class InstancePool {
     return n;
   }
 
-  public boolean regularHasFreeSlot() {
-    for (Instance i : instances.values()) {
-      if (i.regular() && i.hasFreeSlot()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   public boolean anyReady(InstanceKind kind) {
     for (Instance i : instances.values()) {
       if (i.kind() == kind && i.phase() == Instance.Phase.READY) {
