@@ -4,8 +4,6 @@ import io.wavelink.node.internal.Admission;
 import io.wavelink.node.internal.ModuleCache;
 import io.wavelink.node.internal.TierUp;
 import io.wavelink.node.sandbox.ExecutionMode;
-import io.wavelink.node.sandbox.Invocation;
-import io.wavelink.node.sandbox.InvocationResult;
 import io.wavelink.node.sandbox.PreparedModule;
 import io.wavelink.node.sandbox.SandboxRuntime;
 import java.time.Duration;
@@ -17,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -110,9 +107,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   record Finished(String instanceId, long peakMemoryBytes, boolean interpreted)
       implements Command, NoSerializationVerificationNeeded {}
 
-  /** A call waiting for its interpreted instance's compiled module, or for an interpreted slot. */
-  private record Parked(Sandbox sandbox, Invoke invoke, long arrivedNanos) {}
-
   /** The background compile of an interpreted emergency instance's module ended: {@code module} null if it failed. */
   record Compiled(String instanceId, PreparedModule module, String failure)
       implements Command, NoSerializationVerificationNeeded {}
@@ -135,59 +129,6 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
 
   // ---------------------------------------------------------------- state
 
-  /** An instance holding memory on the node: reserved only, or a sandbox (preparing or ready). */
-  private static final class Sandbox {
-    final String instanceId;
-    final String function;
-    final InstanceKind kind;
-    final int reservedMb;
-    final ActorRef<InstanceEvent> owner;
-    /** null while only reserved */
-    StartInstance spec;
-    /** what its calls run: null while preparing; read by sandbox threads ({@link #compiledNow}) */
-    volatile PreparedModule module;
-    /** the compiled module, arrived before the interpreted one was ready: swapped in when it is */
-    PreparedModule compiled;
-    /** the uses of its module it took from the node's {@link ModuleCache}, given back when it is removed */
-    boolean holdsInterpreted;
-    boolean holdsCompiled;
-    int inFlight;
-    boolean stopping;
-    long reservedUntilNanos;
-    long idleSinceNanos;
-    /** when its owner was asked to give it back; -1 if not */
-    long reclaimingSinceNanos = -1;
-    /** not asked back again before this (its owner kept it) */
-    long declinedUntilNanos;
-    /** the most linear memory one of its calls held */
-    long peakMemoryBytes;
-    /** emergency instances: stopped when this passes without a renewal from the owner */
-    long leaseUntilNanos = Long.MAX_VALUE;
-
-    Sandbox(String instanceId, String function, InstanceKind kind, int reservedMb, ActorRef<InstanceEvent> owner, long nowNanos) {
-      this.instanceId = instanceId;
-      this.function = function;
-      this.kind = kind;
-      this.reservedMb = reservedMb;
-      this.owner = owner;
-      this.idleSinceNanos = nowNanos;
-    }
-
-    boolean ready() {
-      return module != null;
-    }
-
-    /** Its compiled module if it runs compiled now, else null: any thread. */
-    PreparedModule compiledNow() {
-      PreparedModule m = module;
-      return m != null && m.mode() == ExecutionMode.COMPILED ? m : null;
-    }
-
-    boolean reclaimable(long nowNanos) {
-      return ready() && !stopping && inFlight == 0 && reclaimingSinceNanos < 0 && nowNanos >= declinedUntilNanos;
-    }
-  }
-
   /** A request waiting for room: a {@link Reserve} or a {@link StartInstance}. */
   private record Waiter(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long arrivalNanos, long deadlineNanos) {}
 
@@ -205,13 +146,9 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   private final ExecutorService compilePool;
   /** runs calls, and runs an interpreted call again compiled when its module's compile arrives */
   private final TierUp tierUp;
-  /** the most calls running interpreted at once while their module is being compiled */
-  private final int interpretedCalls;
-  /** calls running interpreted now */
-  private int interpretedRunning;
-  /** calls of interpreted instances waiting for their module's compile or an interpreted slot, oldest first */
-  private final java.util.ArrayDeque<Parked> parked = new java.util.ArrayDeque<>();
-  private final Map<String, Sandbox> sandboxes = new HashMap<>();
+  /** runs calls on the sandbox pool, interpreted ones within the node's interpreted slots */
+  private final CallRunner calls;
+  private final Map<String, WaveletSandbox> sandboxes = new HashMap<>();
   private final Map<String, Waiter> waiting = new LinkedHashMap<>();
   private int allocatedMb;
   private int inFlight;
@@ -274,10 +211,11 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     this.sandboxPool = sandboxPool;
     this.sharding = sharding;
     int interpreted = context.getSystem().settings().config().getInt("wavelink.node.interpreted-calls");
-    this.interpretedCalls = interpreted > 0 ? interpreted : Runtime.getRuntime().availableProcessors();
     this.tierUp = new TierUp(runtime);
+    this.calls = new CallRunner(settings.nodeId(), sandboxPool, tierUp, blobs, me,
+        interpreted > 0 ? interpreted : Runtime.getRuntime().availableProcessors());
     this.compilePool =
-        Executors.newFixedThreadPool(Math.max(1, settings.prepareThreads()), compileThreads(settings.nodeId()));
+        ModuleCache.newCompilePool(settings.nodeId(), settings.prepareThreads());
     this.modules =
         new ModuleCache(
             runtime, preparePool, compilePool, moduleSource,
@@ -331,7 +269,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   // ---------------------------------------------------------------- admission
 
   private Behavior<Command> onReserve(Reserve reserve) {
-    Sandbox existing = sandboxes.get(reserve.instanceId());
+    WaveletSandbox existing = sandboxes.get(reserve.instanceId());
     if (existing != null) {
       if (!existing.stopping) {
         reserve.owner().tell(new Reserved(reserve.instanceId(), settings.nodeId(), getContext().getSelf()));
@@ -347,7 +285,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   }
 
   private Behavior<Command> onStart(StartInstance start) {
-    Sandbox existing = sandboxes.get(start.instanceId());
+    WaveletSandbox existing = sandboxes.get(start.instanceId());
     if (existing != null) {
       if (existing.spec == null && !existing.stopping) {
         prepare(existing, start); // the reservation is used
@@ -388,7 +326,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
       return;
     }
     Admission.Decision decision =
-        Admission.decide(settings.capacityMb(), holdings(now), waitingRequests(null), request);
+        Admission.decide(settings.capacityMb(), holdings(now), waitingRequests(), request);
     if (decision instanceof Admission.Admit) {
       admitted(request, command, owner, now);
     } else if (decision instanceof Admission.Refuse refuse) {
@@ -402,7 +340,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   }
 
   private void admitted(Admission.Request request, Command command, ActorRef<InstanceEvent> owner, long nowNanos) {
-    Sandbox sandbox = new Sandbox(request.instanceId(), request.function(), request.kind(), request.mb(), owner, nowNanos);
+    WaveletSandbox sandbox = new WaveletSandbox(request.instanceId(), request.function(), request.kind(), request.mb(), owner, nowNanos);
     if (request.kind() == InstanceKind.EMERGENCY) {
       sandbox.leaseUntilNanos = nowNanos + settings.emergencyLease().toNanos();
     }
@@ -419,7 +357,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   /** Asks the owners of the chosen idle instances to give them back. */
   private void askBack(Admission.Reclaim reclaim, long nowNanos) {
     for (io.wavelink.node.internal.Eviction.Candidate victim : reclaim.victims()) {
-      Sandbox s = sandboxes.get(victim.instanceId());
+      WaveletSandbox s = sandboxes.get(victim.instanceId());
       if (s != null) {
         s.reclaimingSinceNanos = nowNanos;
         getContext().getLog().debug("Asking back {} instance {} of {} ({} MB)", s.kind.label(), s.instanceId, s.function, s.reservedMb);
@@ -463,27 +401,19 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
 
   private List<Admission.Holding> holdings(long nowNanos) {
     List<Admission.Holding> list = new ArrayList<>(sandboxes.size());
-    for (Sandbox s : sandboxes.values()) {
-      list.add(
-          new Admission.Holding(
-              s.instanceId, s.function, s.kind, s.reservedMb, s.reclaimable(nowNanos), s.reclaimingSinceNanos >= 0, s.idleSinceNanos));
+    for (WaveletSandbox s : sandboxes.values()) {
+      list.add(s.holding(nowNanos));
     }
     return list;
   }
 
-  private List<Admission.Request> waitingRequests(String except) {
-    List<Admission.Request> list = new ArrayList<>(waiting.size());
-    for (Waiter w : waiting.values()) {
-      if (!w.request().instanceId().equals(except)) {
-        list.add(w.request());
-      }
-    }
-    return list;
+  private List<Admission.Request> waitingRequests() {
+    return waiting.values().stream().map(Waiter::request).toList();
   }
 
   private Map<String, Integer> heldByFunction() {
     Map<String, Integer> held = new HashMap<>();
-    for (Sandbox s : sandboxes.values()) {
+    for (WaveletSandbox s : sandboxes.values()) {
       held.merge(s.function, s.reservedMb, Integer::sum);
     }
     return held;
@@ -495,7 +425,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
       return this;
     }
     long now = System.nanoTime();
-    expireParked(now);
+    calls.expireParked(now);
     for (Iterator<Waiter> it = waiting.values().iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (now >= w.deadlineNanos()) {
@@ -509,7 +439,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
       }
     }
     boolean changed = false;
-    for (Sandbox s : List.copyOf(sandboxes.values())) {
+    for (WaveletSandbox s : List.copyOf(sandboxes.values())) {
       if (s.spec == null && now >= s.reservedUntilNanos) {
         getContext().getLog().info("Reservation of {} for {} lapsed unused", s.instanceId, s.function);
         remove(s);
@@ -536,7 +466,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   private Behavior<Command> onRenewLeases(RenewLeases renew) {
     long until = System.nanoTime() + settings.emergencyLease().toNanos();
     for (String id : renew.instanceIds()) {
-      Sandbox s = sandboxes.get(id);
+      WaveletSandbox s = sandboxes.get(id);
       if (s != null && s.kind == InstanceKind.EMERGENCY) {
         s.leaseUntilNanos = until;
       }
@@ -545,7 +475,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   }
 
   private Behavior<Command> onReclaimDeclined(ReclaimDeclined declined) {
-    Sandbox s = sandboxes.get(declined.instanceId());
+    WaveletSandbox s = sandboxes.get(declined.instanceId());
     if (s != null && s.reclaimingSinceNanos >= 0) {
       s.reclaimingSinceNanos = -1;
       s.declinedUntilNanos = System.nanoTime() + settings.reclaimTimeout().toNanos();
@@ -563,7 +493,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
    * the background on its compile pool, once for every instance of that module: later calls of the
    * instance run compiled ({@link #onCompiled}).
    */
-  private void prepare(Sandbox sandbox, StartInstance start) {
+  private void prepare(WaveletSandbox sandbox, StartInstance start) {
     sandbox.spec = start;
     String key = moduleKey(start);
     ExecutionMode mode =
@@ -586,8 +516,8 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
                     new Prepared(
                         start.instanceId(),
                         module,
-                        error == null ? null : rootMessage(error),
-                        error != null && fetchUnavailable(error),
+                        error == null ? null : CallRunner.rootMessage(error),
+                        error != null && ModuleCache.fetchUnavailable(error),
                         (System.nanoTime() - began) / 1_000)));
     if (mode == ExecutionMode.INTERPRETED) {
       sandbox.holdsCompiled = true;
@@ -595,7 +525,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
           .prepare(key, start.module(), ExecutionMode.COMPILED, start.memoryMb())
           .whenComplete(
               (module, error) ->
-                  self.tell(new Compiled(start.instanceId(), module, error == null ? null : rootMessage(error))));
+                  self.tell(new Compiled(start.instanceId(), module, error == null ? null : CallRunner.rootMessage(error))));
     }
   }
 
@@ -604,7 +534,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   }
 
   private Behavior<Command> onCompiled(Compiled compiled) {
-    Sandbox sandbox = sandboxes.get(compiled.instanceId());
+    WaveletSandbox sandbox = sandboxes.get(compiled.instanceId());
     if (sandbox == null || !sandbox.holdsCompiled) {
       return this; // removed meanwhile: its uses were given back
     }
@@ -614,19 +544,19 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
           sandbox.function, sandbox.instanceId, compiled.failure());
       sandbox.holdsCompiled = false;
       modules.release(moduleKey(sandbox.spec), ExecutionMode.COMPILED);
-      runParked(); // its parked calls run interpreted
+      calls.runParked(); // its parked calls run interpreted
       return this;
     }
     sandbox.compiled = compiled.module();
     if (sandbox.ready()) {
       upgrade(sandbox);
-      runParked();
+      calls.runParked();
     }
     return this;
   }
 
   /** Later calls of {@code sandbox} run its compiled module; calls running interpreted finish so. */
-  private void upgrade(Sandbox sandbox) {
+  private void upgrade(WaveletSandbox sandbox) {
     PreparedModule compiled = sandbox.compiled;
     sandbox.module = compiled;
     sandbox.compiled = null;
@@ -641,7 +571,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   }
 
   private Behavior<Command> onPrepared(Prepared prepared) {
-    Sandbox sandbox = sandboxes.get(prepared.instanceId());
+    WaveletSandbox sandbox = sandboxes.get(prepared.instanceId());
     if (sandbox == null) {
       return this; // stopped while preparing
     }
@@ -668,12 +598,12 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     return this;
   }
 
-  private InstanceReady ready(Sandbox sandbox, long micros) {
+  private InstanceReady ready(WaveletSandbox sandbox, long micros) {
     return new InstanceReady(sandbox.instanceId, sandbox.kind, settings.nodeId(), getContext().getSelf(), micros);
   }
 
   private Behavior<Command> onInvoke(Invoke invoke) {
-    Sandbox sandbox = sandboxes.get(invoke.instanceId());
+    WaveletSandbox sandbox = sandboxes.get(invoke.instanceId());
     if (sandbox == null || !sandbox.ready() || sandbox.stopping) {
       invoke
           .replyTo()
@@ -687,171 +617,38 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     sandbox.inFlight++;
     inFlight++;
     if (invoke.inputRef() == null) {
-      dispatch(sandbox, invoke, System.nanoTime());
+      calls.dispatch(sandbox, invoke, System.nanoTime());
       return this;
     }
     PreparedModule module = sandbox.module;
     StartInstance spec = sandbox.spec;
     boolean interpreted = module.mode() == ExecutionMode.INTERPRETED;
     if (blobs == null) {
-      ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+      calls.ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
           "node " + settings.nodeId() + " cannot fetch an input that travels apart"), 0, false);
       return this;
     }
     if (interpreted) {
-      interpretedRunning++;
+      calls.startedInterpreted();
     }
     // a large input travels apart: fetched first, off this actor; its time counts in the call's
     long arrived = System.nanoTime();
     blobs.get(invoke.inputRef(), false)
         .whenComplete((input, error) -> {
           if (error != null) {
-            ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
-                "the input of the call could not be fetched from the gateway: " + rootMessage(error)), 0, interpreted);
+            calls.ended(spec, invoke, InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+                "the input of the call could not be fetched from the gateway: " + CallRunner.rootMessage(error)), 0, interpreted);
           } else {
-            run(sandbox, module, spec, invoke, input, arrived);
+            calls.run(sandbox, module, spec, invoke, input, arrived);
           }
         });
     return this;
   }
 
-  /**
-   * Runs a call (its input inline) on {@code sandbox}, or parks it: while the module of an
-   * interpreted instance is being compiled, at most {@code interpreted-calls} calls run interpreted
-   * on the node at once, and further ones wait for the compile (or for a free interpreted slot).
-   * An interpreted call of CPU-bound code takes tens of times the CPU of a compiled one, so a burst
-   * that ran all its calls interpreted would keep the node's cores busy long after the compile.
-   */
-  private void dispatch(Sandbox sandbox, Invoke invoke, long arrivedNanos) {
-    boolean interpreted = sandbox.module.mode() == ExecutionMode.INTERPRETED;
-    if (interpreted && sandbox.holdsCompiled && interpretedRunning >= interpretedCalls) {
-      parked.add(new Parked(sandbox, invoke, arrivedNanos));
-      return;
-    }
-    if (interpreted) {
-      interpretedRunning++;
-    }
-    run(sandbox, sandbox.module, sandbox.spec, invoke, invoke.input(), arrivedNanos);
-  }
-
-  /** Parked calls whose deadline passed (a compile that takes longer than they may wait) time out. */
-  private void expireParked(long nowNanos) {
-    for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
-      Parked p = it.next();
-      long waitedMs = (nowNanos - p.arrivedNanos()) / 1_000_000;
-      if (waitedMs >= p.invoke().timeoutMs()) {
-        it.remove();
-        StartInstance spec = p.sandbox().spec;
-        ended(spec, p.invoke(),
-            new InvocationReply(InvocationReply.Status.TIMEOUT, new byte[0], spec.instanceId(), spec.kind(),
-                p.invoke().coldStart(), 0L,
-                "function " + spec.function() + " timed out after " + waitedMs
-                    + " ms waiting for its module to be compiled on node " + settings.nodeId(), ""),
-            0, false);
-      }
-    }
-  }
-
-  /** Runs the parked calls that can run now: those whose instance runs compiled, then within the interpreted slots. */
-  private void runParked() {
-    for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
-      Parked p = it.next();
-      Sandbox s = p.sandbox();
-      boolean waitsForCompile = s.module.mode() == ExecutionMode.INTERPRETED && s.holdsCompiled;
-      if (!waitsForCompile || interpretedRunning < interpretedCalls) {
-        it.remove();
-        dispatch(s, p.invoke(), p.arrivedNanos());
-      }
-    }
-  }
-
-  /** Runs the call on a sandbox thread; its deadline counts from {@code arrivedNanos}. */
-  private void run(Sandbox sandbox, PreparedModule module, StartInstance spec, Invoke invoke, byte[] input, long arrivedNanos) {
-    String key = moduleKey(spec);
-    long leftMs = Math.max(1, invoke.timeoutMs() - (System.nanoTime() - arrivedNanos) / 1_000_000);
-    Invocation invocation =
-        new Invocation(spec.function(), input, spec.env(), spec.memoryMb(), Duration.ofMillis(leftMs));
-    sandboxPool.execute(
-        () -> {
-          InvocationReply reply;
-          long peak = 0;
-          try {
-            // an interpreted call stops and runs again compiled when its module's compile arrives
-            TierUp.Ran ran = tierUp.invoke(key, module, invocation, sandbox::compiledNow);
-            peak = ran.result().peakMemoryBytes();
-            reply = toReply(ran.result(), spec, invoke.coldStart()).withExecution(ran.module().mode());
-          } catch (RuntimeException e) {
-            reply =
-                new InvocationReply(
-                    InvocationReply.Status.FUNCTION_ERROR,
-                    new byte[0],
-                    spec.instanceId(),
-                    spec.kind(),
-                    invoke.coldStart(),
-                    0L,
-                    "sandbox failure: " + rootMessage(e),
-                    "").withExecution(module.mode());
-          }
-          if (blobs != null && blobs.large(reply.output())) {
-            reply = reply.withOutputApart(blobs.put(reply.output(), OUTPUT_TTL)); // the gateway fetches it
-          }
-          ended(spec, invoke, reply, peak, module.mode() == ExecutionMode.INTERPRETED);
-        });
-  }
-
-  /** The call's answer goes to its caller, its end to the owner and to this Wavelet; any thread. */
-  private void ended(StartInstance spec, Invoke invoke, InvocationReply reply, long peak, boolean interpreted) {
-    invoke.replyTo().tell(reply);
-    invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
-    me.tell(new Finished(spec.instanceId(), peak, interpreted)); // not getContext(): any thread
-  }
-
-  /** How long a large output waits for its gateway to fetch it. */
-  private static final Duration OUTPUT_TTL = Duration.ofMinutes(2);
-
-  private static InvocationReply toReply(
-      InvocationResult result, StartInstance spec, boolean coldStart) {
-    if (result instanceof InvocationResult.Success s) {
-      return new InvocationReply(
-          InvocationReply.Status.OK,
-          s.stdout(),
-          spec.instanceId(),
-          spec.kind(),
-          coldStart,
-          s.duration().toNanos() / 1_000,
-          "",
-          s.stderrTail());
-    } else if (result instanceof InvocationResult.FunctionError e) {
-      return new InvocationReply(
-          InvocationReply.Status.FUNCTION_ERROR,
-          new byte[0],
-          spec.instanceId(),
-          spec.kind(),
-          coldStart,
-          e.duration().toNanos() / 1_000,
-          e.message(),
-          e.stderrTail());
-    } else {
-      InvocationResult.TimedOut t = (InvocationResult.TimedOut) result;
-      return new InvocationReply(
-          InvocationReply.Status.TIMEOUT,
-          new byte[0],
-          spec.instanceId(),
-          spec.kind(),
-          coldStart,
-          t.limit().toNanos() / 1_000,
-          "function " + spec.function() + " timed out after " + t.limit().toMillis() + " ms",
-          t.stderrTail());
-    }
-  }
-
   private Behavior<Command> onFinished(Finished finished) {
     inFlight--;
-    if (finished.interpreted()) {
-      interpretedRunning--;
-      runParked();
-    }
-    Sandbox sandbox = sandboxes.get(finished.instanceId());
+    calls.finished(finished.interpreted());
+    WaveletSandbox sandbox = sandboxes.get(finished.instanceId());
     if (sandbox != null) {
       sandbox.inFlight--;
       sandbox.peakMemoryBytes = Math.max(sandbox.peakMemoryBytes, finished.peakMemoryBytes());
@@ -871,7 +668,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     if (waiting.remove(stop.instanceId()) != null) {
       return this; // withdrawn before it had room
     }
-    Sandbox sandbox = sandboxes.get(stop.instanceId());
+    WaveletSandbox sandbox = sandboxes.get(stop.instanceId());
     if (sandbox != null) {
       sandbox.stopping = true;
       if (sandbox.spec == null || (sandbox.inFlight == 0 && sandbox.ready())) {
@@ -883,7 +680,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
 
   private Behavior<Command> onReconcile(Reconcile reconcile) {
     List<String> orphans = new ArrayList<>();
-    for (Sandbox s : sandboxes.values()) {
+    for (WaveletSandbox s : sandboxes.values()) {
       if (s.kind == InstanceKind.REGULAR && s.spec != null
           && !reconcile.assignedRegular().contains(s.instanceId)) {
         orphans.add(s.instanceId);
@@ -896,7 +693,7 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     return this;
   }
 
-  private void remove(Sandbox sandbox) {
+  private void remove(WaveletSandbox sandbox) {
     if (sandboxes.remove(sandbox.instanceId) == null) {
       return;
     }
@@ -917,45 +714,19 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     List<InstanceInfo> infos = new ArrayList<>(sandboxes.size());
     int reclaimable = 0;
     long touched = 0;
-    for (Sandbox s : sandboxes.values()) {
+    for (WaveletSandbox s : sandboxes.values()) {
       touched += s.peakMemoryBytes;
-      boolean idle = s.ready() && !s.stopping && s.inFlight == 0;
-      infos.add(
-          new InstanceInfo(
-              s.instanceId,
-              s.function,
-              s.spec == null ? 0 : s.spec.version(),
-              s.kind,
-              s.reservedMb,
-              s.inFlight,
-              s.ready() && !s.stopping,
-              idle ? (now - s.idleSinceNanos) / 1_000_000 : -1,
-              (int) ((s.peakMemoryBytes + MIB - 1) / MIB)));
+      infos.add(s.info(now));
       if (s.reclaimable(now)) {
         reclaimable += s.reservedMb;
       }
     }
-    int waitingMb = 0;
-    for (Waiter w : waiting.values()) {
-      waitingMb += w.request().mb();
-    }
+    int waitingMb = waiting.values().stream().mapToInt(w -> w.request().mb()).sum();
     ModuleCache.Stats moduleStats = modules.stats();
-    get.replyTo()
-        .tell(
-            new NodeStatus(
-                settings.nodeId(),
-                getContext().getSystem().address().toString(),
-                settings.capacityMb(),
-                allocatedMb,
-                inFlight,
-                infos,
-                draining,
-                reclaimable,
-                waitingMb,
-                (int) ((touched + MIB - 1) / MIB),
-                (int) (runtime.memoryUsage().inUseBytes() / MIB),
-                moduleStats.modules(),
-                moduleStats.fetches()));
+    get.replyTo().tell(new NodeStatus(
+        settings.nodeId(), getContext().getSystem().address().toString(), settings.capacityMb(), allocatedMb,
+        inFlight, infos, draining, reclaimable, waitingMb, (int) ((touched + MIB - 1) / MIB),
+        (int) (runtime.memoryUsage().inUseBytes() / MIB), moduleStats.modules(), moduleStats.fetches()));
     return this;
   }
 
@@ -1009,35 +780,5 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
     modules.clear();
     compilePool.shutdownNow();
     return this;
-  }
-
-  private static java.util.concurrent.ThreadFactory compileThreads(String nodeId) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "wavelink-compile-" + nodeId + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  /**
-   * Whether a start failed because its module could not be fetched now (Cassandra unreachable, a
-   * timeout), rather than for good (a module that is missing, corrupt, or cannot run).
-   */
-  private static boolean fetchUnavailable(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ModuleCache.FetchFailed) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable t = error;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -15,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -121,6 +124,29 @@ public final class ModuleCache {
   public boolean preparedNow(String key, ExecutionMode mode) {
     CompletableFuture<PreparedModule> ready = prepared.get(new Key(key, mode));
     return ready != null && ready.isDone() && !ready.isCompletedExceptionally();
+  }
+
+  /** A node's compile pool: {@code threads} (at least one) daemon threads named after the node. */
+  public static ExecutorService newCompilePool(String nodeId, int threads) {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+      Thread t = new Thread(r, "wavelink-compile-" + nodeId + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Whether a prepare failed because its module could not be fetched now (Cassandra unreachable, a
+   * timeout), rather than for good (a module that is missing, corrupt, or cannot run).
+   */
+  public static boolean fetchUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof FetchFailed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The key of {@code module} as {@code function}'s {@code version} runs it. */
