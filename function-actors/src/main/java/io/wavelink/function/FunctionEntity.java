@@ -11,7 +11,6 @@ import io.wavelink.function.internal.Instance;
 import io.wavelink.function.internal.InstanceExits;
 import io.wavelink.function.internal.InstancePool;
 import io.wavelink.function.internal.InvocationQueue;
-import io.wavelink.function.internal.NodeCheck;
 import io.wavelink.function.internal.Outbox;
 import io.wavelink.function.internal.RegularTrack;
 import io.wavelink.node.Blobs;
@@ -22,7 +21,6 @@ import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Placement;
 import io.wavelink.node.Wavelet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
@@ -91,14 +89,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   // ---------------------------------------------------------------- internal messages (the protocol: FunctionProtocol)
 
-  private record Loaded(FunctionStore.State state) implements Command, NoSerializationVerificationNeeded {}
-
-  private record StoreDeployed(Deploy deploy, FunctionStore.DeployResult result, Throwable error)
-      implements Command, NoSerializationVerificationNeeded {}
-
-  private record StoreDeleted(Delete delete, FunctionStore.DeleteResult result, Throwable error)
-      implements Command, NoSerializationVerificationNeeded {}
-
   record RegularPersisted(String instanceId, String nodeId, boolean ok)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -125,9 +115,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     INSTANCE
   }
 
-  private record CatalogAcked(ActorRef<DeployReply> replyTo, Deployed deployed, boolean ok)
-      implements Command, NoSerializationVerificationNeeded {}
-
   private enum Sweep implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
@@ -149,7 +136,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final FunctionSettings settings;
   private final TimerScheduler<Command> timers;
-  private final StashBuffer<Command> stash;
   private final ActorRef<FunctionStore.Command> store;
   private final FunctionMetrics metrics;
   private final Outbox outbox;
@@ -163,8 +149,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final EmergencyTrack emergency;
   private final RegularTrack regular;
   private final InstanceExits exits;
-  /** Invocations that arrived before the store had loaded; answered 503 if loading fails. */
-  private final List<Invoke> loadingInvokes = new ArrayList<>();
 
   private Autoscaler.State scaling;
   private boolean panic;
@@ -174,7 +158,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /** when the last message from outside came (for the passivation of names that are not deployed) */
   private long lastMessageMs;
   /** deploys and deletes waiting for the journal or the catalog: the entity must stay for their answers */
-  private int deploysInProgress;
+  private final FunctionDeploys deploys;
   /** when this incarnation of the entity started (it starts again on another member when its shard moves) */
   private final long startedAtMs;
 
@@ -191,13 +175,15 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             Behaviors.setup(
                 ctx ->
                     Behaviors.withTimers(
-                        timers -> new FunctionEntity(ctx, timers, stash, name, deps, shard).loading())));
+                        timers -> {
+                      FunctionEntity entity = new FunctionEntity(ctx, timers, name, deps, shard);
+                      return FunctionLoading.behavior(name, entity.settings, ctx, stash, entity.store, entity::loaded);
+                    })));
   }
 
   private FunctionEntity(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      StashBuffer<Command> stash,
       String name,
       Deps deps,
       ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -207,7 +193,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.deps = deps;
     this.settings = deps.settings();
     this.timers = timers;
-    this.stash = stash;
     this.metrics = new FunctionMetrics(name);
     this.store = context.spawn(FunctionStore.create(name), "store");
     this.outbox =
@@ -229,6 +214,27 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         new RegularTrack(pool, cost, out, Placement.byName(settings.placement()), random, settings.admissionWait().toMillis());
     this.exits =
         new InstanceExits(name, pool, dispatcher, cost, regular, emergency, out, this::updateGauges, this::passivateIfGone);
+    this.deploys = new FunctionDeploys(name, context, store, settings, deps.sharding(), out, new FunctionDeploys.Target() {
+      @Override public Definition definition() {
+        return def;
+      }
+
+      @Override public void adopt(FunctionSpec spec, long version) {
+        FunctionEntity.this.adopt(spec, version);
+      }
+
+      @Override public void deleted() {
+        FunctionEntity.this.deleted();
+      }
+
+      @Override public void passivateIfGone() {
+        FunctionEntity.this.passivateIfGone();
+      }
+
+      @Override public int reconcileRegular(java.util.Map<String, String> journaled) {
+        return regular.reconcile(journaled);
+      }
+    });
     this.startedAtMs = now();
     this.lastActiveMs = startedAtMs;
     this.lastMessageMs = startedAtMs;
@@ -239,60 +245,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return deps.clockMs().getAsLong();
   }
 
-  /**
-   * Until the store has recovered, everything but Loaded waits in the stash; invocations wait apart,
-   * so that they can be answered 503 at once if the journal does not answer.
-   */
-  private Behavior<Command> loading() {
-    askStore();
-    return Behaviors.receive(Command.class)
-        .onMessage(Loaded.class, loaded -> {
-          if (loaded.state() == null) {
-            loadingInvokes.forEach(i -> i.replyTo().tell(InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
-                "function " + name + " cannot be loaded: the journal (Cassandra) is not reachable")));
-            loadingInvokes.clear();
-            askStore(); // other commands wait for the retry
-            return Behaviors.same();
-          }
-          restore(loaded.state());
-          timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-          // a probe of an unknown name keeps nothing: checked once messages have stopped coming
-          timers.startSingleTimer(PassivateIfUnused.INSTANCE, UNUSED_GRACE);
-          loadingInvokes.forEach(stash::stash);
-          loadingInvokes.clear();
-          return stash.unstashAll(this);
-        })
-        .onMessage(FindCalls.class, find -> {
-          // not known yet which calls are here: none is reported missing, the gateway asks again
-          find.replyTo().tell(new CallsNotHeld(List.of()));
-          return Behaviors.same();
-        })
-        .onMessage(Invoke.class, invoke -> {
-          if (loadingInvokes.size() >= settings.queueCapacity()) {
-            invoke.replyTo().tell(InvocationReply.rejected(InvocationReply.Status.OVERLOADED,
-                "function " + name + " is still loading; retry later"));
-          } else {
-            loadingInvokes.add(invoke);
-          }
-          return Behaviors.same();
-        })
-        .onAnyMessage(msg -> {
-          if (!stash.isFull()) {
-            stash.stash(msg);
-          }
-          return Behaviors.same();
-        })
-        .build();
-  }
-
-  private void askStore() {
-    getContext()
-        .ask(
-            FunctionStore.State.class,
-            store,
-            settings.storeTimeout(),
-            FunctionStore.Get::new,
-            (state, error) -> new Loaded(state));
+  /** Loaded from the journal ({@link FunctionLoading}): restored, and running. */
+  private Behavior<Command> loaded(FunctionStore.State state) {
+    restore(state);
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+    // a probe of an unknown name keeps nothing: checked once messages have stopped coming
+    timers.startSingleTimer(PassivateIfUnused.INSTANCE, UNUSED_GRACE);
+    return this;
   }
 
   /** The definition and the regular instances the journal records come back. */
@@ -320,10 +279,24 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return newReceiveBuilder()
         .onMessage(Invoke.class, this::onInvoke)
         .onMessage(FromWavelet.class, this::onWaveletEvent)
-        .onMessage(Deploy.class, this::onDeploy)
-        .onMessage(StoreDeployed.class, this::onStoreDeployed)
-        .onMessage(Delete.class, this::onDelete)
-        .onMessage(StoreDeleted.class, this::onStoreDeleted)
+        .onMessage(Deploy.class, deploy -> {
+          touched();
+          deploys.deploy(deploy);
+          return this;
+        })
+        .onMessage(FunctionDeploys.StoreDeployed.class, msg -> {
+          deploys.storeDeployed(msg);
+          return this;
+        })
+        .onMessage(Delete.class, delete -> {
+          touched();
+          deploys.delete(delete);
+          return this;
+        })
+        .onMessage(FunctionDeploys.StoreDeleted.class, msg -> {
+          deploys.storeDeleted(msg);
+          return this;
+        })
         .onMessage(Get.class, this::onGet)
         .onMessage(FindCalls.class, find -> {
           find.replyTo().tell(new CallsNotHeld(dispatcher.notHeld(find.calls())));
@@ -357,14 +330,17 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .onMessageEquals(RetireIdle.INSTANCE, this::onRetireIdle)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
-        .onMessage(CatalogAcked.class, this::onCatalogAcked)
+        .onMessage(FunctionDeploys.CatalogAcked.class, acked -> {
+          deploys.catalogAcked(acked);
+          return this;
+        })
         .onMessageEquals(Ignored.INSTANCE, () -> this)
         .onMessageEquals(PassivateIfUnused.INSTANCE, () -> {
           passivateIfGone();
           return this;
         })
         .onMessageEquals(Stop.INSTANCE, () -> {
-          if (deploysInProgress > 0) {
+          if (deploys.inProgress() > 0) {
             timers.startSingleTimer(Stop.INSTANCE, Duration.ofMillis(100)); // answers first
             return this;
           }
@@ -372,8 +348,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           return Behaviors.stopped();
         })
         .onMessageEquals(Wake.INSTANCE, () -> this)
-        .onMessage(Loaded.class, l -> this)
-        .onMessage(JournalRead.class, this::onJournalRead)
+        .onMessage(FunctionLoading.Loaded.class, l -> this)
+        .onMessage(JournalRead.class, read -> {
+          deploys.journalRead(read.state());
+          return this;
+        })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           emergency.releaseAll(); // regular instances stay: they are in the journal, and come back with the entity
           metrics.close();
@@ -655,7 +634,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
    * shard and the remembered set: unknown names cost nothing lasting.
    */
   private void passivateIfGone() {
-    if (def == null && pool.isEmpty() && dispatcher.queue().isEmpty() && deploysInProgress == 0) {
+    if (def == null && pool.isEmpty() && dispatcher.queue().isEmpty() && deploys.inProgress() == 0) {
       if (now() - lastMessageMs >= UNUSED_GRACE.toMillis()) {
         passivate();
       } else {
@@ -699,14 +678,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
   }
 
-  /** Its node is gone or its start never answered ({@link InstanceExits#lose}). */
-  private void lose(Instance inst) {
-    int calls = exits.lose(inst);
-    if (calls > 0) {
-      getContext().getLog().info("{} invocations in flight on lost instance {} of {} handed back", calls, inst.id(), name);
-    }
-  }
-
   // ---------------------------------------------------------------- autoscaler tick
 
   private Behavior<Command> onTick() {
@@ -725,7 +696,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     int target =
         RegularTrack.tickTarget(
             decision.desired(), pool.inFlight(), dispatcher.queue().size(), def.concurrency(), def.spec().maxScale());
-    checkNodes(now);
+    if (exits.checkNodes(deps.directory().view(), now, settings.startTimeout().toMillis(), getContext().getLog())) {
+      scaleRegular(regular.desired()); // replacements for those retired or lost
+    }
     int unanswered = dispatcher.giveUpUnanswered(settings.callGrace().toNanos(), name);
     if (unanswered > 0) {
       getContext().getLog().warn("{} calls of {} were never answered by their instances: given up", unanswered, name);
@@ -745,85 +718,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return this;
   }
 
-  /**
-   * Compares the instances with the member's node view ({@link NodeCheck}): instances on a node
-   * that is leaving are retired and replaced; instances on an unreachable or departed node, or whose
-   * start never answered, are lost.
-   */
-  private void checkNodes(long now) {
-    NodeDirectory.View view = deps.directory().view();
-    long startTimeout = settings.startTimeout().toMillis();
-    boolean replace = false;
-    for (Instance i : pool.snapshot()) {
-      switch (NodeCheck.check(i, view, now, startTimeout)) {
-        case KEEP -> {}
-        case REPLACE -> {
-          getContext().getLog().info("Node {} is leaving: replacing instance {} of {}", i.nodeId(), i.id(), name);
-          retire(i);
-          replace = true;
-        }
-        case LOST -> {
-          getContext().getLog().info("Instance {} of {} on node {} is lost", i.id(), name, i.nodeId());
-          lose(i);
-          replace = true;
-        }
-      }
-    }
-    if (replace && def != null) {
-      scaleRegular(regular.desired());
-    }
-  }
-
   // ---------------------------------------------------------------- deploy, delete, get
-
-  private Behavior<Command> onDeploy(Deploy deploy) {
-    touched();
-    if (!deploy.spec().name().equals(name)) {
-      deploy.replyTo()
-          .tell(new DeployRejected(DeployRejected.Reason.INVALID, "spec name does not match " + name));
-      return this;
-    }
-    deploysInProgress++;
-    getContext()
-        .ask(
-            FunctionStore.DeployResult.class,
-            store,
-            settings.storeTimeout(),
-            replyTo -> new FunctionStore.Deploy(deploy.spec(), deploy.expectedVersion(), replyTo),
-            (result, error) -> new StoreDeployed(deploy, result, error));
-    return this;
-  }
-
-  private Behavior<Command> onStoreDeployed(StoreDeployed msg) {
-    ActorRef<DeployReply> replyTo = msg.deploy().replyTo();
-    if (!(msg.result() instanceof FunctionStore.Deployed)) {
-      deploysInProgress--; // answered now; a deployed one is answered once the catalog confirms
-    }
-    if (msg.error() != null) {
-      replyTo.tell(
-          new DeployRejected(
-              DeployRejected.Reason.UNAVAILABLE,
-              "the journal did not confirm the deploy within " + settings.storeTimeout().toMillis()
-                  + " ms; it may still be applied: GET the function to see its version"));
-      outbox.readJournal(); // whatever the journal holds is what this function becomes
-      return this;
-    }
-    if (msg.result() instanceof FunctionStore.DeployConflict conflict) {
-      replyTo.tell(new DeployRejected(DeployRejected.Reason.CONFLICT, conflict.message()));
-      return this;
-    }
-    FunctionStore.Deployed deployed = (FunctionStore.Deployed) msg.result();
-    adopt(msg.deploy().spec(), deployed.version());
-    Deployed reply = new Deployed(deployed.version(), deployed.created());
-    getContext()
-        .ask(
-            FunctionCatalog.Ack.class,
-            FunctionCatalog.ref(deps.sharding()),
-            settings.storeTimeout(),
-            ack -> new FunctionCatalog.Register(name, msg.deploy().spec().minScale() == 0, ack),
-            (ack, error) -> new CatalogAcked(replyTo, reply, error == null));
-    return this;
-  }
 
   /** A new version: instances of the previous one drain, new ones come with the new spec. */
   private void adopt(FunctionSpec spec, long version) {
@@ -835,74 +730,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     if (!dispatcher.queue().isEmpty()) {
       onShortage();
     }
-  }
-
-  /**
-   * The journal's state, read again. A deploy or delete whose write was not confirmed in time is
-   * settled by what the journal holds (the function takes the journal's version, or is gone); then
-   * the regular instances are reconciled with the journal's desired ones (anti-entropy).
-   */
-  private Behavior<Command> onJournalRead(JournalRead read) {
-    FunctionStore.State state = read.state();
-    if (state == null) {
-      return this; // not answering: the next tick asks again (the track stays unsettled)
-    }
-    if (state.exists() && (def == null || def.version() != state.version())) {
-      getContext().getLog().info("Function {}: the journal holds version {}; taking it", name, state.version());
-      adopt(state.spec().get(), state.version());
-      FunctionCatalog.ref(deps.sharding())
-          .tell(new FunctionCatalog.Register(name, state.spec().get().minScale() == 0, getContext().getSystem().ignoreRef()));
-    } else if (!state.exists() && def != null) {
-      getContext().getLog().info("Function {}: the journal holds it deleted; deleting it here too", name);
-      deleted();
-    }
-    java.util.Map<String, String> journaled = new java.util.HashMap<>();
-    state.regular().values().forEach(r -> journaled.put(r.instanceId(), r.nodeId()));
-    int removed = regular.reconcile(journaled);
-    if (removed > 0) {
-      getContext().getLog().info("Function {}: {} regular instances the journal still kept are removed from it", name, removed);
-    }
-    return this;
-  }
-
-  /** The deploy is answered once the catalog lists the function too. */
-  private Behavior<Command> onCatalogAcked(CatalogAcked acked) {
-    deploysInProgress--;
-    if (!acked.ok()) {
-      getContext().getLog().warn("Catalog did not confirm function {}; it is deployed but may be missing from listings until redeployed", name);
-    }
-    acked.replyTo().tell(acked.deployed());
-    return this;
-  }
-
-  private Behavior<Command> onDelete(Delete delete) {
-    touched();
-    deploysInProgress++;
-    getContext()
-        .ask(
-            FunctionStore.DeleteResult.class,
-            store,
-            settings.storeTimeout(),
-            FunctionStore.Delete::new,
-            (result, error) -> new StoreDeleted(delete, result, error));
-    return this;
-  }
-
-  private Behavior<Command> onStoreDeleted(StoreDeleted msg) {
-    deploysInProgress--;
-    if (msg.error() != null) {
-      msg.delete().replyTo().tell(new DeleteReply(false, true, "the journal did not confirm the delete; retry"));
-      outbox.readJournal(); // whatever the journal holds is what this function becomes
-      return this;
-    }
-    if (!msg.result().found()) {
-      msg.delete().replyTo().tell(new DeleteReply(false, false, "function " + name + " is not deployed"));
-      return this;
-    }
-    deleted();
-    msg.delete().replyTo().tell(new DeleteReply(true, false, "deleted"));
-    passivateIfGone();
-    return this;
   }
 
   /** The function is deleted: its instances stop, its waiting invocations are answered 404. */

@@ -1,7 +1,9 @@
 package io.wavelink.function.internal;
 
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.Wavelet;
+import org.slf4j.Logger;
 
 /**
  * How instances leave a function: <em>retired</em> (draining: no new calls, stopped once the calls
@@ -72,6 +74,32 @@ public final class InstanceExits {
     dispatcher.changed();
     pool.remove(inst);
     cost.release(inst, out.nowMs());
+  }
+
+  /**
+   * Compares the instances with the member's node view ({@link NodeCheck}): instances on a node
+   * that is leaving are retired, instances on an unreachable or departed node, or whose start never
+   * answered, are lost. Whether any was, so that the regular track brings its count back.
+   */
+  public boolean checkNodes(NodeDirectory.View view, long nowMs, long startTimeoutMs, Logger log) {
+    boolean replace = false;
+    for (Instance i : pool.snapshot()) {
+      switch (NodeCheck.check(i, view, nowMs, startTimeoutMs)) {
+        case KEEP -> {}
+        case REPLACE -> {
+          log.info("Node {} is leaving: replacing instance {} of {}", i.nodeId(), i.id(), function);
+          retire(i);
+          replace = true;
+        }
+        case LOST -> {
+          int calls = lose(i);
+          log.info("Instance {} of {} on node {} is lost ({} invocations in flight on it handed back)",
+              i.id(), function, i.nodeId(), calls);
+          replace = true;
+        }
+      }
+    }
+    return replace;
   }
 
   /**

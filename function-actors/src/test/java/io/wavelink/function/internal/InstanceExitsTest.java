@@ -2,16 +2,19 @@ package io.wavelink.function.internal;
 
 import static io.wavelink.function.internal.InstancePoolTest.instance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wavelink.node.InstanceKind;
 import io.wavelink.node.InvocationReply;
+import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.NodeEntity;
 import io.wavelink.node.Wavelet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class InstanceExitsTest {
 
@@ -32,8 +35,12 @@ class InstanceExitsTest {
   private final FakeRef<Wavelet.Command> wavelet = new FakeRef<>("wavelet");
 
   private Instance placed(String id, InstanceKind kind) {
+    return placed(id, kind, "node-1");
+  }
+
+  private Instance placed(String id, InstanceKind kind, String node) {
     Instance i = instance(id, kind, 2, Instance.Phase.READY, 0);
-    i.placeOn("node-1", wavelet);
+    i.placeOn(node, wavelet);
     pool.add(i);
     return i;
   }
@@ -90,5 +97,31 @@ class InstanceExitsTest {
     assertEquals(List.of(new Wavelet.StopInstance("e1")), out.take(Wavelet.StopInstance.class),
         "stopped if its node comes back (else its lease lapses)");
     assertNull(pool.get("e1"));
+  }
+
+  @Test
+  void checkingNodesRetiresWhatIsOnALeavingNodeAndLosesWhatIsOnAGoneOne() {
+    Instance gone = placed("e-gone", InstanceKind.EMERGENCY, "node-3");
+    FakeRef<InvocationReply> caller = new FakeRef<>("caller");
+    dispatcher.accept("f", new byte[1], caller, 1000); // runs on the only instance so far
+    Instance keep = placed("r-keep", InstanceKind.REGULAR, "node-1");
+    Instance leaving = placed("r-leaving", InstanceKind.REGULAR, "node-2");
+    out.sent.clear();
+    NodeDirectory.View view = new NodeDirectory.View(List.of(
+        new NodeDirectory.Node("node-1", null, null, NodeDirectory.UP),
+        new NodeDirectory.Node("node-2", null, null, NodeDirectory.LEAVING),
+        new NodeDirectory.Node("node-3", null, null, NodeDirectory.DOWN)), true);
+
+    assertTrue(exits.checkNodes(view, 0, 1000, LoggerFactory.getLogger(InstanceExitsTest.class)));
+    assertSame(keep, pool.get("r-keep"));
+    assertNull(pool.get("r-leaving"), "idle on a leaving node: retired and stopped at once");
+    assertNull(pool.get("e-gone"), "on a node that is down: lost");
+    assertEquals(InvocationReply.Status.INSTANCE_LOST,
+        out.sent.stream().map(FakeOutbox.Sent::message).filter(m -> m instanceof InvocationReply)
+            .map(m -> ((InvocationReply) m).status()).findFirst().orElseThrow(),
+        "the lost instance's caller is told at once");
+
+    assertFalse(exits.checkNodes(view, 0, 1000, LoggerFactory.getLogger(InstanceExitsTest.class)),
+        "nothing left to replace");
   }
 }
