@@ -42,6 +42,16 @@ public record FunctionSpec(
     long regularTrackDelayMs,
     Map<String, Double> autoscaling) {
 
+  /** Without the values of {@code env}, where users keep secrets: a spec may end up in a log line. */
+  @Override
+  public String toString() {
+    return "FunctionSpec[name=" + name + ", runtime=" + runtime + ", module=" + module + ", memoryMb=" + memoryMb
+        + ", timeoutMs=" + timeoutMs + ", concurrency=" + concurrency + ", minScale=" + minScale + ", maxScale="
+        + maxScale + ", env=" + (env == null ? null : new java.util.TreeSet<>(env.keySet())) + " (values hidden)"
+        + ", controlPlaneMode=" + controlPlaneMode + ", regularTrackDelayMs=" + regularTrackDelayMs
+        + ", autoscaling=" + autoscaling + "]";
+  }
+
   public static final String WASM = "wasm";
   public static final int MAX_MEMORY_MB = 4096;
   public static final long MAX_TIMEOUT_MS = 900_000;

@@ -388,7 +388,7 @@ public final class HttpApi extends AllDirectives {
     specJson.put("concurrency", spec.concurrency());
     specJson.put("minScale", spec.minScale());
     specJson.put("maxScale", spec.maxScale());
-    specJson.put("env", spec.env());
+    specJson.put("envNames", new java.util.TreeSet<>(spec.env().keySet())); // values are write-only: secrets live there
     specJson.put("controlPlaneMode", s.mode());
     specJson.put("regularTrackDelayMs", spec.regularTrackDelayMs());
     specJson.put("autoscaling", spec.autoscaling());

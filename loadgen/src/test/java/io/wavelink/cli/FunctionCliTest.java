@@ -1,6 +1,7 @@
 package io.wavelink.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wavelink.cluster.WaveLinkMember;
@@ -102,6 +103,24 @@ class FunctionCliTest {
     Run gone = cli("fn", "invoke", "cli-echo");
     assertEquals(FunctionCli.NOT_FOUND, gone.status());
     assertTrue(gone.err().contains("HTTP 404"), gone.err());
+  }
+
+  @Test
+  void envValuesReachTheFunctionButNoResponse() {
+    String secret = "s3cret-" + System.nanoTime();
+    assertEquals(0, cli("fn", "deploy", "cli-env", example("env"), "--env", "GREETING=" + secret).status());
+    Run invoked = cli("fn", "invoke", "cli-env");
+    assertEquals(0, invoked.status(), invoked.err());
+    assertEquals(secret, invoked.out(), "the function sees its env");
+
+    Run get = cli("fn", "get", "cli-env");
+    assertEquals(0, get.status(), get.err());
+    assertTrue(get.out().contains("\"envNames\" : [ \"GREETING\" ]"), get.out());
+    assertFalse(get.out().contains(secret), "GET shows the names, never the values: " + get.out());
+    Run list = cli("fn", "list");
+    assertEquals(0, list.status(), list.err());
+    assertFalse(list.out().contains(secret), list.out());
+    assertEquals(0, cli("fn", "delete", "cli-env").status());
   }
 
   @Test
