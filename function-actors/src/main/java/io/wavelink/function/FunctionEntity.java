@@ -10,6 +10,7 @@ import io.wavelink.function.internal.FunctionMetrics;
 import io.wavelink.function.internal.Instance;
 import io.wavelink.function.internal.InstanceExits;
 import io.wavelink.function.internal.InstancePool;
+import io.wavelink.function.internal.InvocationLog;
 import io.wavelink.function.internal.InvocationQueue;
 import io.wavelink.function.internal.Outbox;
 import io.wavelink.function.internal.RegularTrack;
@@ -149,6 +150,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private final EmergencyTrack emergency;
   private final RegularTrack regular;
   private final InstanceExits exits;
+  /** the calls that reached an instance, most recent last (GET .../logs); memory only */
+  private final InvocationLog log;
 
   private Autoscaler.State scaling;
   private boolean panic;
@@ -235,6 +238,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         return regular.reconcile(journaled);
       }
     });
+    this.log = new InvocationLog(settings.logEntries());
     this.startedAtMs = now();
     this.lastActiveMs = startedAtMs;
     this.lastMessageMs = startedAtMs;
@@ -298,6 +302,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           return this;
         })
         .onMessage(Get.class, this::onGet)
+        .onMessage(GetLogs.class, get -> {
+          touched();
+          InvocationLog.Page page = log.page(get.after(), get.limit());
+          get.replyTo().tell(new Logs(def != null, page.entries(), page.next(), page.missed()));
+          return this;
+        })
         .onMessage(FindCalls.class, find -> {
           find.replyTo().tell(new CallsNotHeld(dispatcher.notHeld(find.calls())));
           return this;
@@ -498,6 +508,9 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   }
 
   private void onFinished(Wavelet.InvocationFinished finished) {
+    Instance ran = pool.get(finished.instanceId());
+    log.add(now(), finished.instanceId(), ran == null ? "" : ran.kind().label(), ran == null ? "" : ran.nodeId(),
+        finished.status(), finished.durationMicros(), finished.stderrTail());
     Instance inst = dispatcher.finished(finished.instanceId(), finished.invocationId(), finished.peakMemoryBytes());
     if (inst == null) {
       return; // a call of an instance already given up as lost (its node came back): counted out then

@@ -32,6 +32,27 @@ public interface FunctionProtocol {
 
   public record CallsNotHeld(List<ActorRef<InvocationReply>> calls) {}
 
+  /**
+   * The function's invocation log: the entries numbered after {@code after}, oldest first, at most
+   * {@code limit}; with {@code after} below zero, the {@code limit} most recent. Answered {@link Logs}.
+   */
+  public record GetLogs(long after, int limit, ActorRef<Logs> replyTo) implements Command {}
+
+  /**
+   * A page of the invocation log ({@code found} false: the function is not deployed). {@code next}:
+   * the number to ask after for later entries; {@code missed}: entries after the one asked for that
+   * the log no longer holds.
+   */
+  public record Logs(boolean found, List<LogEntry> entries, long next, long missed) {}
+
+  /**
+   * One call that reached an instance, numbered in the order calls ended. {@code status}: an
+   * InvocationReply.Status name ("" if its node did not say); {@code durationMicros}: its execution.
+   */
+  public record LogEntry(
+      long seq, long atMs, String instanceId, String kind, String nodeId, String status, long durationMicros,
+      String stderrTail) {}
+
   /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
   public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
 

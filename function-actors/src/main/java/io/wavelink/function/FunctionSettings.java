@@ -31,6 +31,7 @@ import java.time.Duration;
  *     for room to be made (idle instances of other functions asked back)
  * @param placement placement policy name
  * @param autoscaling the autoscaler's knobs
+ * @param logEntries how many recent calls a function's invocation log keeps
  */
 public record FunctionSettings(
     String mode,
@@ -49,7 +50,8 @@ public record FunctionSettings(
     Duration reconcileEvery,
     Duration admissionWait,
     String placement,
-    Autoscaler.Settings autoscaling) {
+    Autoscaler.Settings autoscaling,
+    int logEntries) {
 
   public static FunctionSettings create(Config root) {
     Config c = root.getConfig("wavelink.function");
@@ -76,6 +78,7 @@ public record FunctionSettings(
         c.getDuration("reconcile-every"),
         c.getDuration("admission-wait"),
         c.getString("placement"),
-        Autoscaler.Settings.create(c.getConfig("autoscaling")));
+        Autoscaler.Settings.create(c.getConfig("autoscaling")),
+        c.getInt("log-entries"));
   }
 }

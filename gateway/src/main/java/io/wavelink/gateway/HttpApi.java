@@ -189,7 +189,8 @@ public final class HttpApi extends AllDirectives {
                                 put(() -> deploy(name)),
                                 get(() -> getFunction(name)),
                                 delete(() -> deleteFunction(name)))),
-                    path("invoke", () -> post(() -> invoke(name))))));
+                    path("invoke", () -> post(() -> invoke(name))),
+                    path("logs", () -> get(() -> logs(name))))));
   }
 
   /**
@@ -314,6 +315,66 @@ public final class HttpApi extends AllDirectives {
     return onSuccess(
         function(name).ask(FunctionEntity.Get::new, settings.controlTimeout()),
         status -> status.found() ? completeJson(StatusCodes.OK, describe(status)) : notFound(name));
+  }
+
+  /** The most entries one page of a function's invocation log holds. */
+  static final int MAX_LOG_PAGE = 1000;
+
+  /**
+   * {@code GET /v1/functions/{name}/logs[?limit=N][&after=seq]}: the function's invocation log, oldest
+   * first: the {@code limit} (100) most recent calls, or those after {@code after} ({@code next} of
+   * the previous page) to follow it. Kept in the function's memory only (docs/architecture.md).
+   */
+  private Route logs(String name) {
+    if (!FunctionSpec.validName(name)) {
+      return notFound(name);
+    }
+    return parameterOptional("limit", limitParam -> parameterOptional("after", afterParam -> {
+      int limit;
+      long after;
+      try {
+        limit = limitParam.map(Integer::parseInt).orElse(100);
+        after = afterParam.map(Long::parseLong).orElse(-1L);
+      } catch (NumberFormatException e) {
+        limit = -1;
+        after = -2;
+      }
+      if (limit < 1 || limit > MAX_LOG_PAGE) {
+        return error(StatusCodes.BAD_REQUEST, "invalid_limit", "limit must be a whole number from 1 to " + MAX_LOG_PAGE);
+      }
+      if (after < -1 || (afterParam.isPresent() && after < 0)) {
+        return error(StatusCodes.BAD_REQUEST, "invalid_after", "after must be a log entry's number (0 or more)");
+      }
+      long from = after;
+      int max = limit;
+      return onSuccess(
+          function(name).<FunctionEntity.Logs>ask(replyTo -> new FunctionEntity.GetLogs(from, max, replyTo),
+              settings.controlTimeout()),
+          page -> {
+            if (!page.found()) {
+              return notFound(name);
+            }
+            List<Map<String, Object>> entries = new ArrayList<>(page.entries().size());
+            for (FunctionEntity.LogEntry e : page.entries()) {
+              Map<String, Object> entry = new LinkedHashMap<>();
+              entry.put("seq", e.seq());
+              entry.put("endedAt", java.time.Instant.ofEpochMilli(e.atMs()).toString());
+              entry.put("status", e.status().isEmpty() ? "unknown" : e.status().toLowerCase(java.util.Locale.ROOT));
+              entry.put("durationMs", e.durationMicros() / 1000.0);
+              entry.put("instance", e.instanceId());
+              entry.put("kind", e.kind());
+              entry.put("node", e.nodeId());
+              entry.put("stderrTail", e.stderrTail());
+              entries.add(entry);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", name);
+            body.put("entries", entries);
+            body.put("next", page.next());
+            body.put("missed", page.missed());
+            return completeJson(StatusCodes.OK, body);
+          });
+    }));
   }
 
   /** The most functions one page of {@code GET /v1/functions} describes. */

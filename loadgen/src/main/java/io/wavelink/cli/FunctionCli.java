@@ -50,10 +50,13 @@ public final class FunctionCli {
              wavelink fn invoke NAME [--data TEXT | --data @FILE | --data -] [-v]
              wavelink fn list
              wavelink fn get NAME
+             wavelink fn logs NAME [--limit N] [-f]
              wavelink fn delete NAME
              wavelink nodes
       options: --url URL   the gateway (default $WAVELINK_URL, else http://localhost:8080)
       invoke prints the function's output as is; -v also prints the X-WaveLink-* headers to stderr.
+      logs prints the function's recent calls (its invocation log, oldest first) with their stderr;
+      -f follows it until interrupted.
       exit status: 0 done, 1 the function failed (502), 2 bad command line, 3 not found,
       4 refused (400/409/413/429), 5 platform unavailable or timed out (5xx), 6 no connection.""";
 
@@ -113,7 +116,7 @@ public final class FunctionCli {
         throw new Usage("unknown command '" + group + "' (fn or nodes)");
       }
       if (args.isEmpty()) {
-        throw new Usage("fn needs a subcommand: deploy, invoke, list, get or delete");
+        throw new Usage("fn needs a subcommand: deploy, invoke, list, get, logs or delete");
       }
       String sub = args.remove(0);
       return switch (sub) {
@@ -124,8 +127,9 @@ public final class FunctionCli {
           yield cli.list();
         }
         case "get" -> cli.show(name(args));
+        case "logs" -> cli.logs(args);
         case "delete" -> cli.delete(name(args));
-        default -> throw new Usage("unknown subcommand 'fn " + sub + "' (deploy, invoke, list, get or delete)");
+        default -> throw new Usage("unknown subcommand 'fn " + sub + "' (deploy, invoke, list, get, logs or delete)");
       };
     } catch (Usage e) {
       err.println("wavelink: " + e.getMessage());
@@ -264,6 +268,42 @@ public final class FunctionCli {
     }
     out.println(JSON.writeValueAsString(JSON.readTree(r.body())));
     return OK;
+  }
+
+  /** The invocation log: the most recent calls, then with -f what comes after, every second. */
+  private int logs(List<String> args) throws Usage, IOException, InterruptedException {
+    boolean follow = args.remove("-f") | args.remove("--follow");
+    String limit = take(args, "--limit");
+    if (limit != null && !limit.matches("[1-9][0-9]{0,3}")) {
+      throw new Usage("--limit takes a number from 1 to 1000: " + limit);
+    }
+    String name = name(args);
+    long after = -1;
+    while (true) {
+      HttpResponse<String> r = get("/v1/functions/" + encode(name) + "/logs?limit=" + (limit == null ? "100" : limit)
+          + (after < 0 ? "" : "&after=" + after));
+      if (r.statusCode() != 200) {
+        return failed(r.statusCode(), r.body());
+      }
+      JsonNode page = JSON.readTree(r.body());
+      if (page.path("missed").asLong() > 0) {
+        out.printf("(%d calls not shown: the log keeps only the most recent)%n", page.path("missed").asLong());
+      }
+      for (JsonNode e : page.path("entries")) {
+        out.printf("%s  %-14s %9.1f ms  %-9s %s on %s%n", e.path("endedAt").asText(), e.path("status").asText(),
+            e.path("durationMs").asDouble(), e.path("kind").asText(), e.path("instance").asText(), e.path("node").asText());
+        String stderr = e.path("stderrTail").asText("");
+        if (!stderr.isEmpty()) {
+          stderr.lines().forEach(l -> out.println("    | " + l));
+        }
+      }
+      out.flush();
+      if (!follow) {
+        return OK;
+      }
+      after = page.path("next").asLong();
+      Thread.sleep(1000); // polls the log once a second until interrupted
+    }
   }
 
   private int delete(String name) throws IOException, InterruptedException {

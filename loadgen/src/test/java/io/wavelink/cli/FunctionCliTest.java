@@ -6,13 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wavelink.cluster.WaveLinkMember;
 import io.wavelink.loadgen.TestMember;
+import io.wavelink.persistence.testkit.Await;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +130,59 @@ class FunctionCliTest {
     assertEquals(0, list.status(), list.err());
     assertFalse(list.out().contains(secret), list.out());
     assertEquals(0, cli("fn", "delete", "cli-env").status());
+  }
+
+  @Test
+  void theInvocationLogShowsRecentCallsWithTheirStatusAndStderr() throws Exception {
+    assertEquals(0, cli("fn", "deploy", "cli-logs", example("echo")).status());
+    assertEquals(0, cli("fn", "logs", "cli-logs").status());
+    assertEquals("", cli("fn", "logs", "cli-logs").out(), "no call yet");
+    assertEquals(0, cli("fn", "invoke", "cli-logs", "--data", "one").status());
+    assertEquals(0, cli("fn", "invoke", "cli-logs", "--data", "two").status());
+    // a call's end reaches its function's log just after its answer reached the caller
+    Await.until("two calls in the log", Duration.ofSeconds(10),
+        () -> cli("fn", "logs", "cli-logs").out().lines().filter(l -> l.contains(" ok ")).count() == 2);
+    Run logs = cli("fn", "logs", "cli-logs");
+    assertEquals(0, logs.status(), logs.err());
+    assertEquals(2, logs.out().lines().count(), logs.out());
+
+    // a new version that fails: its call is logged with its status and stderr
+    assertEquals(0, cli("fn", "deploy", "cli-logs", example("fail")).status());
+    assertEquals(FunctionCli.FUNCTION_FAILED, cli("fn", "invoke", "cli-logs").status());
+    Await.until("the failed call in the log", Duration.ofSeconds(10),
+        () -> cli("fn", "logs", "cli-logs", "--limit", "1").out().contains(" function_error "));
+    Run failed = cli("fn", "logs", "cli-logs", "--limit", "1");
+    List<String> lines = failed.out().lines().toList();
+    assertTrue(lines.get(0).contains(" function_error "), failed.out());
+    assertTrue(lines.contains("    | fail: something went wrong"), failed.out());
+
+    // the HTTP API pages it: the most recent, then what comes after a number
+    HttpClient http = HttpClient.newHttpClient();
+    JsonNode recent = json(http, "/v1/functions/cli-logs/logs?limit=2");
+    assertEquals(2, recent.path("entries").size(), recent.toString());
+    assertEquals(3, recent.path("next").asLong(), "three calls so far: " + recent);
+    assertEquals("function_error", recent.path("entries").get(1).path("status").asText());
+    assertTrue(recent.path("entries").get(1).path("instance").asText().startsWith("cli-logs-"), recent.toString());
+    JsonNode after = json(http, "/v1/functions/cli-logs/logs?after=1");
+    assertEquals(2, after.path("entries").size(), after.toString());
+    assertEquals(2, after.path("entries").get(0).path("seq").asLong());
+    assertEquals(0, json(http, "/v1/functions/cli-logs/logs?after=3").path("entries").size());
+
+    assertEquals(FunctionCli.USAGE, cli("fn", "logs", "cli-logs", "--limit", "0").status());
+    HttpResponse<String> bad = http.send(
+        HttpRequest.newBuilder(URI.create(url + "/v1/functions/cli-logs/logs?after=x")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, bad.statusCode());
+    assertTrue(bad.body().contains("\"message\""), bad.body());
+    assertEquals(0, cli("fn", "delete", "cli-logs").status());
+    assertEquals(FunctionCli.NOT_FOUND, cli("fn", "logs", "cli-logs").status());
+  }
+
+  private static JsonNode json(HttpClient http, String path) throws Exception {
+    HttpResponse<String> r =
+        http.send(HttpRequest.newBuilder(URI.create(url + path)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return new ObjectMapper().readTree(r.body());
   }
 
   @Test

@@ -152,7 +152,7 @@ final class CallRunner {
   /** The call's answer goes to its caller, its end to the owner and to the Wavelet; any thread. */
   void ended(StartInstance spec, Invoke invoke, InvocationReply reply, long peak, boolean interpreted) {
     invoke.replyTo().tell(reply);
-    invoke.owner().tell(new InvocationFinished(spec.instanceId(), invoke.invocationId(), peak));
+    invoke.owner().tell(InvocationFinished.of(spec.instanceId(), invoke.invocationId(), peak, reply));
     wavelet.tell(new Wavelet.Finished(spec.instanceId(), peak, interpreted));
   }
 

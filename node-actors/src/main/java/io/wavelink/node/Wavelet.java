@@ -605,13 +605,10 @@ public final class Wavelet extends AbstractBehavior<Wavelet.Command> implements 
   private Behavior<Command> onInvoke(Invoke invoke) {
     WaveletSandbox sandbox = sandboxes.get(invoke.instanceId());
     if (sandbox == null || !sandbox.ready() || sandbox.stopping) {
-      invoke
-          .replyTo()
-          .tell(
-              InvocationReply.rejected(
-                  InvocationReply.Status.UNAVAILABLE,
-                  "instance " + invoke.instanceId() + " is not running on node " + settings.nodeId()));
-      invoke.owner().tell(new InvocationFinished(invoke.instanceId(), invoke.invocationId()));
+      InvocationReply refused = InvocationReply.rejected(InvocationReply.Status.UNAVAILABLE,
+          "instance " + invoke.instanceId() + " is not running on node " + settings.nodeId());
+      invoke.replyTo().tell(refused);
+      invoke.owner().tell(InvocationFinished.of(invoke.instanceId(), invoke.invocationId(), 0L, refused));
       return this;
     }
     sandbox.inFlight++;

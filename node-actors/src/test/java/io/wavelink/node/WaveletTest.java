@@ -236,7 +236,10 @@ class WaveletTest {
     TestProbe<InvocationReply> caller = testKit.createTestProbe();
     w.tell(new Wavelet.Invoke("ghost", 8L, new byte[0], 1000, false, caller.getRef(), owner.getRef()));
     assertEquals(InvocationReply.Status.UNAVAILABLE, caller.receiveMessage().status());
-    owner.expectMessage(new Wavelet.InvocationFinished("ghost", 8L));
+    Wavelet.InvocationFinished ended = owner.expectMessageClass(Wavelet.InvocationFinished.class);
+    assertEquals("ghost", ended.instanceId());
+    assertEquals(8L, ended.invocationId());
+    assertEquals("UNAVAILABLE", ended.status(), "the invocation log shows why");
   }
 
   @Test

@@ -50,12 +50,14 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
   static final String ENTITY_WAKE = "FW";
   static final String ENTITY_CHECK_PLACEMENT = "FCP";
   static final String ENTITY_FIND_CALLS = "FFC";
+  static final String ENTITY_GET_LOGS = "FGL";
   // FunctionEntity replies
   static final String ENTITY_DEPLOYED = "FDK";
   static final String ENTITY_DEPLOY_REJECTED = "FDR";
   static final String ENTITY_DELETE_REPLY = "FXR";
   static final String ENTITY_STATUS = "FS";
   static final String ENTITY_CALLS_NOT_HELD = "FCN";
+  static final String ENTITY_LOGS = "FL";
   // FunctionStore.Command
   static final String STORE_DEPLOY = "SD";
   static final String STORE_DELETE = "SX";
@@ -108,6 +110,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.Get) return ENTITY_GET;
     if (o instanceof FunctionEntity.FindCalls) return ENTITY_FIND_CALLS;
     if (o instanceof FunctionEntity.CallsNotHeld) return ENTITY_CALLS_NOT_HELD;
+    if (o instanceof FunctionEntity.GetLogs) return ENTITY_GET_LOGS;
+    if (o instanceof FunctionEntity.Logs) return ENTITY_LOGS;
     if (o instanceof FunctionEntity.CheckPlacement) return ENTITY_CHECK_PLACEMENT;
     if (o instanceof FunctionEntity.Invoke) return ENTITY_INVOKE;
     if (o instanceof FunctionEntity.Wake) return ENTITY_WAKE;
@@ -175,6 +179,19 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.FindCalls m) {
       FunctionProtos.FindCalls.Builder b = FunctionProtos.FindCalls.newBuilder().setReplyTo(ref(m.replyTo()));
       m.calls().forEach(c -> b.addCalls(ref(c)));
+      return b.build();
+    }
+    if (o instanceof FunctionEntity.GetLogs m) {
+      return FunctionProtos.GetLogs.newBuilder().setAfter(m.after()).setLimit(m.limit()).setReplyTo(ref(m.replyTo())).build();
+    }
+    if (o instanceof FunctionEntity.Logs m) {
+      FunctionProtos.Logs.Builder b =
+          FunctionProtos.Logs.newBuilder().setFound(m.found()).setNext(m.next()).setMissed(m.missed());
+      for (FunctionEntity.LogEntry e : m.entries()) {
+        b.addEntries(FunctionProtos.LogEntry.newBuilder()
+            .setSeq(e.seq()).setAtMs(e.atMs()).setInstanceId(e.instanceId()).setKind(e.kind()).setNodeId(e.nodeId())
+            .setStatus(e.status()).setDurationMicros(e.durationMicros()).setStderrTail(e.stderrTail()));
+      }
       return b.build();
     }
     if (o instanceof FunctionEntity.CallsNotHeld m) {
@@ -369,6 +386,23 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           FunctionProtos.FindCalls p = FunctionProtos.FindCalls.parseFrom(bytes);
           return new FunctionEntity.FindCalls(
               p.getCallsList().stream().<ActorRef<InvocationReply>>map(this::resolve).toList(), resolve(p.getReplyTo()));
+        }
+      case ENTITY_GET_LOGS:
+        {
+          FunctionProtos.GetLogs p = FunctionProtos.GetLogs.parseFrom(bytes);
+          return new FunctionEntity.GetLogs(p.getAfter(), p.getLimit(), resolve(p.getReplyTo()));
+        }
+      case ENTITY_LOGS:
+        {
+          FunctionProtos.Logs p = FunctionProtos.Logs.parseFrom(bytes);
+          return new FunctionEntity.Logs(
+              p.getFound(),
+              p.getEntriesList().stream()
+                  .map(e -> new FunctionEntity.LogEntry(e.getSeq(), e.getAtMs(), e.getInstanceId(), e.getKind(),
+                      e.getNodeId(), e.getStatus(), e.getDurationMicros(), e.getStderrTail()))
+                  .toList(),
+              p.getNext(),
+              p.getMissed());
         }
       case ENTITY_CALLS_NOT_HELD:
         return new FunctionEntity.CallsNotHeld(

@@ -162,6 +162,17 @@ class FunctionSerializerTest {
   }
 
   @Test
+  void invocationLogPages() throws Exception {
+    assertRoundTrip(new FunctionEntity.GetLogs(-1, 100, ref()));
+    assertRoundTrip(new FunctionEntity.GetLogs(41, 10, ref()));
+    assertRoundTrip(new FunctionEntity.Logs(false, List.of(), 0, 0));
+    assertRoundTrip(new FunctionEntity.Logs(true, List.of(
+        new FunctionEntity.LogEntry(42, 1_700_000_000_000L, "f-r-1", "regular", "node-1", "OK", 850, ""),
+        new FunctionEntity.LogEntry(43, 1_700_000_000_001L, "f-e-2", "emergency", "node-2", "FUNCTION_ERROR", 12,
+            "panicked: index out of bounds")), 43, 2));
+  }
+
+  @Test
   void entityInvoke() throws Exception {
     ActorRef<InvocationReply> replyTo = ref();
     roundTrip(new FunctionEntity.Invoke("{\"n\":1}".getBytes(StandardCharsets.UTF_8), replyTo));
@@ -440,6 +451,8 @@ class FunctionSerializerTest {
     expected.put("FCP", new FunctionEntity.CheckPlacement("i", "n", null));
     expected.put("FFC", new FunctionEntity.FindCalls(List.of(), ref()));
     expected.put("FCN", new FunctionEntity.CallsNotHeld(List.of()));
+    expected.put("FGL", new FunctionEntity.GetLogs(-1, 1, ref()));
+    expected.put("FL", new FunctionEntity.Logs(false, List.of(), 0, 0));
     expected.put("FDK", new FunctionEntity.Deployed(1, true));
     expected.put("FDR", new FunctionEntity.DeployRejected(FunctionEntity.DeployRejected.Reason.INVALID, "m"));
     expected.put("FXR", new FunctionEntity.DeleteReply(true, false, "m"));

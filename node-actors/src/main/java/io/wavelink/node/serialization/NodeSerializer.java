@@ -216,6 +216,9 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           .setInstanceId(m.instanceId())
           .setInvocationId(m.invocationId())
           .setPeakMemoryBytes(m.peakMemoryBytes())
+          .setStatus(m.status())
+          .setDurationMicros(m.durationMicros())
+          .setStderrTail(m.stderrTail())
           .build();
     }
     if (o instanceof Wavelet.NodeStatus m) return nodeStatus(m);
@@ -355,7 +358,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
       case INVOCATION_FINISHED:
         {
           NodeProtos.InvocationFinished p = NodeProtos.InvocationFinished.parseFrom(bytes);
-          return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId(), p.getPeakMemoryBytes());
+          return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId(), p.getPeakMemoryBytes(),
+              p.getStatus(), p.getDurationMicros(), p.getStderrTail());
         }
       case NODE_STATUS:
         return nodeStatus(NodeProtos.NodeStatus.parseFrom(bytes));
