@@ -16,6 +16,10 @@ import io.wavelink.node.sandbox.SandboxRuntime;
 import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
 import io.wavelink.persistence.CassandraServer;
 import io.wavelink.persistence.JournalHealth;
+import io.wavelink.gateway.AdminKey;
+import io.wavelink.gateway.AuthSettings;
+import io.wavelink.gateway.internal.Authenticator;
+import io.wavelink.persistence.ApiKeyStore;
 import io.wavelink.persistence.ModuleStore;
 import io.wavelink.persistence.Schema;
 import java.nio.file.Path;
@@ -133,6 +137,20 @@ public final class WaveLinkMember implements AutoCloseable {
     {
       GatewaySettings gateway = GatewaySettings.create(config);
       JournalHealth journal = JournalHealth.create(system);
+      AuthSettings authSettings = AuthSettings.create(config, System.getenv());
+      Authenticator auth = null;
+      if (authSettings.enabled()) {
+        ApiKeyStore keys = ApiKeyStore.create(system);
+        auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.failuresPerMinute());
+        if (member.has(MemberSettings.GATEWAY)) {
+          AdminKey.ensure(system, keys, authSettings.keyFile());
+        }
+      } else {
+        String warning = "WARNING: authentication is OFF (WAVELINK_AUTH=off): anyone who reaches this member's"
+            + " HTTP port may deploy, read, invoke and delete any function. For local development only.";
+        System.out.println(warning);
+        log.warn(warning);
+      }
       HttpApi api =
           new HttpApi(
               system,
@@ -144,7 +162,8 @@ public final class WaveLinkMember implements AutoCloseable {
               journal::check,
               WaveLinkMember::scrape,
               blobs,
-              modules);
+              modules,
+              auth);
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())

@@ -16,6 +16,7 @@ import io.wavelink.node.Blobs;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.sandbox.SandboxRuntime;
+import io.wavelink.gateway.internal.Authenticator;
 import io.wavelink.persistence.ModuleStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -81,6 +82,8 @@ public final class HttpApi extends AllDirectives {
   private final GatewayMetrics gatewayMetrics = new GatewayMetrics();
   private final Blobs blobs;
   private final ModuleStore modules;
+  /** checks each API call's key; null when authentication is off */
+  private final Authenticator auth;
   private final DeployChecks deployChecks;
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -102,8 +105,10 @@ public final class HttpApi extends AllDirectives {
       Supplier<CompletionStage<Boolean>> journalReachable,
       Supplier<String> metrics,
       Blobs blobs,
-      ModuleStore modules) {
+      ModuleStore modules,
+      Authenticator auth) {
     this.system = system;
+    this.auth = auth;
     this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
@@ -146,7 +151,9 @@ public final class HttpApi extends AllDirectives {
   /** The full API: functions, nodes, metrics and health. For members with the gateway role. */
   public Route route() {
     return guarded(
-        () -> concat(pathPrefix(PathMatchers.segment("v1").slash("functions"), this::functionRoutes), management()));
+        () -> concat(
+            pathPrefix(PathMatchers.segment("v1").slash("functions"), () -> authenticated(this::functionRoutes)),
+            management()));
   }
 
   /**
@@ -158,13 +165,43 @@ public final class HttpApi extends AllDirectives {
     return guarded(this::management);
   }
 
+  /**
+   * An API call: with authentication on, only with a valid key ({@code Authorization: Bearer}):
+   * 401 (with {@code WWW-Authenticate: Bearer}) without one or with a wrong, revoked or expired one,
+   * 429 for an address that failed too often this minute, 503 if the key cannot be checked now.
+   */
+  private Route authenticated(java.util.function.Supplier<Route> inner) {
+    if (auth == null) {
+      return inner.get();
+    }
+    return extractClientIP(ip -> optionalHeaderValueByName("Authorization", header -> onSuccess(
+        auth.check(header.orElse(null), ip.getAddress().map(java.net.InetAddress::getHostAddress).orElse("unknown")),
+        result -> {
+          if (result instanceof Authenticator.Allowed) {
+            return inner.get();
+          }
+          if (result instanceof Authenticator.Denied d) {
+            return respondWithHeader(
+                org.apache.pekko.http.javadsl.model.headers.RawHeader.create("WWW-Authenticate", "Bearer realm=\"wavelink\""),
+                () -> error(StatusCodes.UNAUTHORIZED, "unauthorized", d.message()));
+          }
+          if (result instanceof Authenticator.Throttled t) {
+            return respondWithHeader(
+                org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(t.retryAfterSeconds()),
+                () -> error(StatusCodes.TOO_MANY_REQUESTS, "too_many_failures",
+                    "too many failed authentications from this address; retry in " + t.retryAfterSeconds() + " s"));
+          }
+          return error(StatusCodes.SERVICE_UNAVAILABLE, "auth_unavailable", ((Authenticator.Unavailable) result).message());
+        })));
+  }
+
   private Route guarded(java.util.function.Supplier<Route> inner) {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), inner));
   }
 
   private Route management() {
     return concat(
-        path(PathMatchers.segment("v1").slash("nodes"), () -> get(this::listNodes)),
+        path(PathMatchers.segment("v1").slash("nodes"), () -> authenticated(() -> get(this::listNodes))),
         path("metrics", () -> get(this::metricsRoute)),
         pathPrefix(
             "health",

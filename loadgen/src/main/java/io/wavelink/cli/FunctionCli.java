@@ -54,6 +54,7 @@ public final class FunctionCli {
              wavelink fn delete NAME
              wavelink nodes
       options: --url URL   the gateway (default $WAVELINK_URL, else http://localhost:8080)
+               --api-key KEY   the API key (default $WAVELINK_API_KEY; bin/wavelink reads data/admin.key)
       invoke prints the function's output as is; -v also prints the X-WaveLink-* headers to stderr.
       logs prints the function's recent calls (its invocation log, oldest first) with their stderr;
       -f follows it until interrupted.
@@ -70,13 +71,16 @@ public final class FunctionCli {
   }
 
   private final String url;
+  /** sent as Authorization: Bearer; null when the gateway needs none */
+  private final String apiKey;
   private final HttpClient client;
   private final InputStream stdin;
   private final PrintStream out;
   private final PrintStream err;
 
-  private FunctionCli(String url, InputStream stdin, PrintStream out, PrintStream err) {
+  private FunctionCli(String url, String apiKey, InputStream stdin, PrintStream out, PrintStream err) {
     this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
     this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.stdin = stdin;
     this.out = out;
@@ -84,20 +88,30 @@ public final class FunctionCli {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, System.getenv("WAVELINK_URL"), System.in, System.out, System.err));
+    System.exit(run(args, System.getenv("WAVELINK_URL"), System.getenv("WAVELINK_API_KEY"), System.in, System.out, System.err));
+  }
+
+  /** As {@link #run(String[], String, String, InputStream, PrintStream, PrintStream)}, without an API key. */
+  public static int run(String[] argv, String envUrl, InputStream stdin, PrintStream out, PrintStream err) {
+    return run(argv, envUrl, null, stdin, out, err);
   }
 
   /**
    * Runs one command line ({@code fn ...} or {@code nodes}); returns the exit status. Never prints a
    * stack trace for a user's mistake or an error answer.
    */
-  public static int run(String[] argv, String envUrl, InputStream stdin, PrintStream out, PrintStream err) {
+  public static int run(String[] argv, String envUrl, String envKey, InputStream stdin, PrintStream out, PrintStream err) {
     List<String> args = new ArrayList<>(List.of(argv));
     String url = envUrl == null || envUrl.isBlank() ? "http://localhost:8080" : envUrl;
+    String apiKey = envKey;
     try {
       String given = take(args, "--url");
       if (given != null) {
         url = given;
+      }
+      String key = take(args, "--api-key");
+      if (key != null) {
+        apiKey = key;
       }
       if (args.isEmpty() || args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
         (args.isEmpty() ? err : out).println(HELP);
@@ -106,7 +120,7 @@ public final class FunctionCli {
       if (!url.startsWith("http://") && !url.startsWith("https://")) {
         throw new Usage("--url must start with http:// or https://: " + url);
       }
-      FunctionCli cli = new FunctionCli(url, stdin, out, err);
+      FunctionCli cli = new FunctionCli(url, apiKey, stdin, out, err);
       String group = args.remove(0);
       if (group.equals("nodes")) {
         noMore(args);
@@ -352,6 +366,10 @@ public final class FunctionCli {
       // the body as it came
     }
     err.println("wavelink: HTTP " + status + ": " + message);
+    if (status == 401) {
+      err.println("wavelink: set the API key with --api-key or WAVELINK_API_KEY (the admin key is in the"
+          + " member's data directory: data/admin.key)");
+    }
     if (stderr != null && !stderr.isEmpty()) {
       err.println("--- the function's stderr (tail) ---");
       err.println(stderr);
@@ -373,7 +391,8 @@ public final class FunctionCli {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(30));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(30));
+    return apiKey == null ? b : b.header("Authorization", "Bearer " + apiKey);
   }
 
   private void printTable(List<String[]> rows) {

@@ -22,13 +22,18 @@ public final class TestMember {
 
   /** Starts a member whose node offers {@code capacityMb}, and waits until it is ready. */
   public static WaveLinkMember start(int capacityMb) throws Exception {
+    return start(capacityMb, Map.of());
+  }
+
+  /** As {@link #start(int)}, with more settings. */
+  public static WaveLinkMember start(int capacityMb, Map<String, Object> settings) throws Exception {
     Config overrides =
-        ConfigFactory.parseMap(
+        ConfigFactory.parseMap(settings).withFallback(ConfigFactory.parseMap(
                 Map.of(
                     "wavelink.gateway.port", 0,
                     "pekko.remote.artery.canonical.port", 0,
                     "pekko.coordinated-shutdown.exit-jvm", "off",
-                    "wavelink.node.capacity-mb", capacityMb))
+                    "wavelink.node.capacity-mb", capacityMb)))
             .withFallback(TestCassandra.config())
             .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
     WaveLinkMember member = WaveLinkMember.start(ConfigFactory.load(overrides));

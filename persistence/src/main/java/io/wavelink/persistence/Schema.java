@@ -44,10 +44,19 @@ public final class Schema {
           "metadata",
           "all_persistence_ids",
           "modules",
-          "module_chunks");
+          "module_chunks",
+          "api_keys",
+          "api_key_ids");
 
   /** The tables of the {@link ModuleStore}, in the journal's keyspace (not the plugin's). */
   public static final List<String> MODULE_TABLES = List.of("modules", "module_chunks");
+
+  /** The tables of the {@link ApiKeyStore}, in the journal's keyspace. */
+  public static final List<String> KEY_TABLES = List.of("api_keys", "api_key_ids");
+
+  /** WaveLink's own tables in the journal's keyspace (beside the journal plugin's). */
+  public static final List<String> OWN_TABLES =
+      java.util.stream.Stream.concat(MODULE_TABLES.stream(), KEY_TABLES.stream()).toList();
 
   /** The snapshot keyspace's tables. */
   public static final List<String> SNAPSHOT_TABLES = List.of("snapshots");

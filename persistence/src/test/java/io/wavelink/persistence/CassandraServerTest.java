@@ -89,8 +89,8 @@ class CassandraServerTest {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
-    // the journal's keyspace also holds the module store's tables, which are WaveLink's own
-    assertEquals(columns("schema_check"), columns(Schema.JOURNAL_KEYSPACE, Schema.MODULE_TABLES));
+    // the journal's keyspace also holds the module store's and the key store's tables, WaveLink's own
+    assertEquals(columns("schema_check"), columns(Schema.JOURNAL_KEYSPACE, Schema.OWN_TABLES));
     assertEquals(columns("schema_check_snapshot"), columns(Schema.SNAPSHOT_KEYSPACE));
   }
 

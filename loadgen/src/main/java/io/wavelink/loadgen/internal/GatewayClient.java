@@ -27,6 +27,23 @@ public final class GatewayClient {
 
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  /** sent as {@code Authorization: Bearer} when set (WAVELINK_API_KEY) */
+  private final String apiKey;
+
+  /** A client with the API key in WAVELINK_API_KEY, if set. */
+  public GatewayClient() {
+    this(System.getenv("WAVELINK_API_KEY"));
+  }
+
+  /** @param apiKey the API key to send, or null when the gateway needs none */
+  public GatewayClient(String apiKey) {
+    this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
+  }
+
+  private HttpRequest.Builder request(URI uri) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+    return apiKey == null ? b : b.header("Authorization", "Bearer " + apiKey);
+  }
 
   /**
    * Checks that {@code GET /health/ready} answers 200, waiting up to {@code patience} while the
@@ -40,7 +57,7 @@ public final class GatewayClient {
     while (true) {
       HttpResponse<String> r;
       try {
-        r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+        r = http.send(request(uri).timeout(Duration.ofSeconds(5)).GET().build(),
             HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException e) {
         throw new LoadgenException("cannot reach the WaveLink gateway at " + target
@@ -73,7 +90,7 @@ public final class GatewayClient {
     HttpResponse<String> r;
     try {
       r = http.send(
-          HttpRequest.newBuilder(uri(target, "/v1/functions/" + name))
+          request(uri(target, "/v1/functions/" + name))
               .timeout(CONTROL_TIMEOUT)
               .header("Content-Type", "application/json")
               .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec)))
@@ -94,7 +111,7 @@ public final class GatewayClient {
   public int delete(URI target, String name) {
     try {
       return http.send(
-              HttpRequest.newBuilder(uri(target, "/v1/functions/" + name)).timeout(CONTROL_TIMEOUT).DELETE().build(),
+              request(uri(target, "/v1/functions/" + name)).timeout(CONTROL_TIMEOUT).DELETE().build(),
               HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (IOException e) {
@@ -121,7 +138,7 @@ public final class GatewayClient {
     String path = "/v1/functions"
         + (after == null ? "" : "?after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8));
     return http.sendAsync(
-            HttpRequest.newBuilder(uri(target, path)).timeout(timeout).GET().build(),
+            request(uri(target, path)).timeout(timeout).GET().build(),
             HttpResponse.BodyHandlers.ofString())
         .thenCompose(r -> {
           if (r.statusCode() != 200) {
@@ -146,7 +163,7 @@ public final class GatewayClient {
   /** {@code POST /v1/functions/{name}/invoke}, sent now; completes when the whole response is in. */
   public CompletableFuture<HttpResponse<String>> invoke(URI target, String name, String body, Duration timeout) {
     HttpRequest request =
-        HttpRequest.newBuilder(uri(target, "/v1/functions/" + name + "/invoke"))
+        request(uri(target, "/v1/functions/" + name + "/invoke"))
             .timeout(timeout)
             .header("Content-Type", "text/plain")
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))

@@ -1,0 +1,121 @@
+package io.wavelink.persistence;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+
+/**
+ * API keys in Cassandra (tables {@code wavelink.api_keys} and {@code wavelink.api_key_ids} of
+ * {@link Schema}). Only a key's SHA-256 is stored: a key is 32 random bytes, so its hash needs no
+ * salt, and whoever reads the table cannot call the API with what they read. A gateway looks a
+ * presented key up by its hash ({@link #find}).
+ *
+ * <p>The admin key is created once per cluster ({@link #createAdminIfAbsent}): the first member to
+ * win a lightweight transaction on the id {@code admin} creates it; the others find it there. Reads
+ * and writes are at QUORUM, as the journal's. Uses the journal's driver session. Thread-safe.
+ */
+public final class ApiKeyStore {
+
+  /** What a stored key grants. {@code expiresAt} null: it does not expire. */
+  public record Key(String id, String role, String namespace, Instant expiresAt, boolean revoked) {
+
+    /** Whether it may be used at {@code now}. */
+    public boolean valid(Instant now) {
+      return !revoked && (expiresAt == null || now.isBefore(expiresAt));
+    }
+  }
+
+  public static final String ADMIN_ID = "admin";
+  public static final String ADMIN_ROLE = "admin";
+
+  private static final String PREFIX = "wlk_";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private final CompletionStage<CqlSession> session;
+
+  private ApiKeyStore(CompletionStage<CqlSession> session) {
+    this.session = session;
+  }
+
+  /** The store of {@code system}, on the journal's driver session. */
+  public static ApiKeyStore create(ClassicActorSystemProvider system) {
+    return new ApiKeyStore(
+        CassandraSessionRegistry.get(system).sessionFor(JournalHealth.PLUGIN_CONFIG_PATH).underlying());
+  }
+
+  /** A store on a session of the caller's (tests, tools). */
+  public static ApiKeyStore using(CqlSession session) {
+    return new ApiKeyStore(CompletableFuture.completedFuture(session));
+  }
+
+  /** A new secret key: {@code wlk_} and 43 base64url characters (32 random bytes). */
+  public static String newSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The SHA-256 of a key, as 64 lower-case hex digits: what is stored and looked up. */
+  public static String hash(String secret) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
+
+  /** The key stored under {@code hash}, if any. */
+  public CompletionStage<Optional<Key>> find(String hash) {
+    return session.thenCompose(s -> s.executeAsync(statement(
+            "SELECT id, role, namespace, expires_at, revoked FROM " + Schema.JOURNAL_KEYSPACE + ".api_keys WHERE hash = ?",
+            hash)))
+        .thenApply(rs -> {
+          Row row = rs.one();
+          return row == null
+              ? Optional.empty()
+              : Optional.of(new Key(row.getString("id"), row.getString("role"), row.getString("namespace"),
+                  row.getInstant("expires_at"), row.getBoolean("revoked")));
+        });
+  }
+
+  /**
+   * Creates the cluster's admin key unless one exists: the secret if this call created it, empty if
+   * another member (or an earlier start) did.
+   */
+  public CompletionStage<Optional<String>> createAdminIfAbsent() {
+    String secret = newSecret();
+    String hash = hash(secret);
+    String ks = Schema.JOURNAL_KEYSPACE;
+    // the key's row first: a member that loses the race below removes its own again
+    return session.thenCompose(s -> s.executeAsync(statement(
+                "INSERT INTO " + ks + ".api_keys (hash, id, role, namespace, created_at, revoked) VALUES (?, ?, ?, ?, ?, false)",
+                hash, ADMIN_ID, ADMIN_ROLE, "", Instant.now()))
+            .thenCompose(done -> s.executeAsync(statement(
+                "INSERT INTO " + ks + ".api_key_ids (id, hash) VALUES (?, ?) IF NOT EXISTS", ADMIN_ID, hash)))
+            .thenCompose(rs -> rs.wasApplied()
+                ? CompletableFuture.completedFuture(Optional.of(secret))
+                : s.executeAsync(statement("DELETE FROM " + ks + ".api_keys WHERE hash = ?", hash))
+                    .thenApply(gone -> Optional.<String>empty())));
+  }
+
+  private static SimpleStatement statement(String cql, Object... values) {
+    return SimpleStatement.newInstance(cql, values)
+        .setConsistencyLevel(DefaultConsistencyLevel.QUORUM)
+        .setTimeout(TIMEOUT);
+  }
+}
