@@ -18,7 +18,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the decision-cost JMH benchmarks ({@link AutoscalerBenchmark}, {@link PlacementBenchmark})
+ * Runs the decision-cost JMH benchmarks ({@link AutoscalerBenchmark}, {@link PlacementBenchmark},
+ * {@link AuthenticatorBenchmark})
  * and writes JMH's JSON plus a summary with the median over forks of each benchmark's ns/op.
  *
  * <pre>
@@ -40,7 +41,7 @@ public final class Decisions {
     int seconds = args.integer("seconds", 1);
     Options options =
         new OptionsBuilder()
-            .include(args.string("include", "io\\.wavelink\\.benchmarks\\.(Autoscaler|Placement)Benchmark\\..*"))
+            .include(args.string("include", "io\\.wavelink\\.benchmarks\\.(Autoscaler|Placement|Authenticator)Benchmark\\..*"))
             .forks(args.integer("forks", 3))
             .warmupIterations(args.integer("warmup", 3))
             .warmupTime(TimeValue.seconds(seconds))
