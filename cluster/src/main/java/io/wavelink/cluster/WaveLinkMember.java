@@ -139,8 +139,8 @@ public final class WaveLinkMember implements AutoCloseable {
       JournalHealth journal = JournalHealth.create(system);
       AuthSettings authSettings = AuthSettings.create(config, System.getenv());
       Authenticator auth = null;
+      ApiKeyStore keys = ApiKeyStore.create(system);
       if (authSettings.enabled()) {
-        ApiKeyStore keys = ApiKeyStore.create(system);
         auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.failuresPerMinute());
         if (member.has(MemberSettings.GATEWAY)) {
           AdminKey.ensure(system, keys, authSettings.keyFile());
@@ -163,6 +163,7 @@ public final class WaveLinkMember implements AutoCloseable {
               WaveLinkMember::scrape,
               blobs,
               modules,
+              keys,
               auth);
       binding =
           Http.get(system)

@@ -17,6 +17,8 @@ import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
 import io.wavelink.node.sandbox.SandboxRuntime;
 import io.wavelink.gateway.internal.Authenticator;
+import io.wavelink.gateway.internal.Roles;
+import io.wavelink.persistence.ApiKeyStore;
 import io.wavelink.persistence.ModuleStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -84,6 +86,7 @@ public final class HttpApi extends AllDirectives {
   private final ModuleStore modules;
   /** checks each API call's key; null when authentication is off */
   private final Authenticator auth;
+  private final ApiKeyStore keys;
   private final DeployChecks deployChecks;
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -106,8 +109,10 @@ public final class HttpApi extends AllDirectives {
       Supplier<String> metrics,
       Blobs blobs,
       ModuleStore modules,
+      ApiKeyStore keys,
       Authenticator auth) {
     this.system = system;
+    this.keys = keys;
     this.auth = auth;
     this.blobs = blobs;
     this.sharding = sharding;
@@ -153,6 +158,8 @@ public final class HttpApi extends AllDirectives {
     return guarded(
         () -> concat(
             pathPrefix(PathMatchers.segment("v1").slash("functions"), () -> authenticated(this::functionRoutes)),
+            pathPrefix(PathMatchers.segment("v1").slash("namespaces").slash(PathMatchers.segment()),
+                ns -> authenticated(key -> namespaceRoutes(key, ns))),
             management()));
   }
 
@@ -170,15 +177,18 @@ public final class HttpApi extends AllDirectives {
    * 401 (with {@code WWW-Authenticate: Bearer}) without one or with a wrong, revoked or expired one,
    * 429 for an address that failed too often this minute, 503 if the key cannot be checked now.
    */
-  private Route authenticated(java.util.function.Supplier<Route> inner) {
+  private Route authenticated(java.util.function.Function<ApiKeyStore.Key, Route> inner) {
     if (auth == null) {
-      return inner.get();
+      return inner.apply(null);
     }
-    return extractClientIP(ip -> optionalHeaderValueByName("Authorization", header -> onSuccess(
-        auth.check(header.orElse(null), ip.getAddress().map(java.net.InetAddress::getHostAddress).orElse("unknown")),
+    // the connection's own address (remote-address-attribute): never X-Forwarded-For, which a client writes
+    return extractRequest(request -> optionalHeaderValueByName("Authorization", header -> onSuccess(
+        auth.check(header.orElse(null), request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+            .flatMap(org.apache.pekko.http.javadsl.model.RemoteAddress::getAddress)
+            .map(java.net.InetAddress::getHostAddress).orElse("unknown")),
         result -> {
-          if (result instanceof Authenticator.Allowed) {
-            return inner.get();
+          if (result instanceof Authenticator.Allowed allowed) {
+            return inner.apply(allowed.key());
           }
           if (result instanceof Authenticator.Denied d) {
             return respondWithHeader(
@@ -201,7 +211,8 @@ public final class HttpApi extends AllDirectives {
 
   private Route management() {
     return concat(
-        path(PathMatchers.segment("v1").slash("nodes"), () -> authenticated(() -> get(this::listNodes))),
+        path(PathMatchers.segment("v1").slash("nodes"),
+            () -> authenticated(key -> permitted(key, Roles.Action.READ, () -> get(this::listNodes)))),
         path("metrics", () -> get(this::metricsRoute)),
         pathPrefix(
             "health",
@@ -213,9 +224,9 @@ public final class HttpApi extends AllDirectives {
 
   // ---------------------------------------------------------------- functions
 
-  private Route functionRoutes() {
+  private Route functionRoutes(ApiKeyStore.Key key) {
     return concat(
-        pathEnd(() -> get(this::listFunctions)),
+        pathEnd(() -> get(() -> permitted(key, Roles.Action.READ, this::listFunctions))),
         pathPrefix(
             PathMatchers.segment(),
             name ->
@@ -223,11 +234,103 @@ public final class HttpApi extends AllDirectives {
                     pathEnd(
                         () ->
                             concat(
-                                put(() -> deploy(name)),
-                                get(() -> getFunction(name)),
-                                delete(() -> deleteFunction(name)))),
-                    path("invoke", () -> post(() -> invoke(name))),
-                    path("logs", () -> get(() -> logs(name))))));
+                                put(() -> permitted(key, Roles.Action.WRITE, () -> deploy(name))),
+                                get(() -> permitted(key, Roles.Action.READ, () -> getFunction(name))),
+                                delete(() -> permitted(key, Roles.Action.WRITE, () -> deleteFunction(name))))),
+                    path("invoke", () -> post(() -> permitted(key, Roles.Action.INVOKE, () -> invoke(name)))),
+                    path("logs", () -> get(() -> permitted(key, Roles.Action.READ, () -> logs(name)))))));
+  }
+
+  /** The route if the key's role allows the action (always with authentication off), else 403. */
+  private Route permitted(ApiKeyStore.Key key, Roles.Action action, java.util.function.Supplier<Route> route) {
+    if (key == null || Roles.allows(key.role(), action)) {
+      return route.get();
+    }
+    return error(StatusCodes.FORBIDDEN, "forbidden",
+        "a key with the role " + key.role() + " may not " + switch (action) {
+          case INVOKE -> "invoke functions";
+          case READ -> "read functions, their logs or the nodes";
+          case WRITE -> "deploy, update or delete functions";
+          case KEYS -> "issue, list or revoke keys";
+        });
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  /** The namespaces that exist: only {@code default} (every function is in it) until namespaces are built. */
+  private static final String DEFAULT_NAMESPACE = "default";
+
+  /**
+   * {@code /v1/namespaces/{ns}/keys}: {@code POST {"role": "developer", "expiresInSeconds": N}} issues
+   * a key (201, its secret shown once), {@code GET} lists them without secrets, {@code DELETE
+   * .../keys/{id}} revokes one (every gateway refuses it within its cache's second). Owner or admin.
+   */
+  private Route namespaceRoutes(ApiKeyStore.Key key, String ns) {
+    if (!DEFAULT_NAMESPACE.equals(ns)) {
+      return error(StatusCodes.NOT_FOUND, "not_found",
+          "namespace " + ns + " does not exist (only " + DEFAULT_NAMESPACE + ": namespaces are not built yet)");
+    }
+    return pathPrefix("keys", () -> permitted(key, Roles.Action.KEYS, () -> concat(
+        pathEnd(() -> concat(
+            post(() -> entity(Unmarshaller.entityToString(), body -> issueKey(ns, body))),
+            get(() -> onSuccess(keys.list(ns), listed -> {
+              List<Map<String, Object>> out = new ArrayList<>();
+              for (ApiKeyStore.Key.Listed l : listed) {
+                Map<String, Object> k = new LinkedHashMap<>();
+                k.put("id", l.key().id());
+                k.put("role", l.key().role());
+                k.put("namespace", l.key().namespace().isEmpty() ? null : l.key().namespace());
+                k.put("createdAt", l.createdAt() == null ? null : l.createdAt().toString());
+                k.put("expiresAt", l.key().expiresAt() == null ? null : l.key().expiresAt().toString());
+                k.put("revoked", l.key().revoked());
+                out.add(k);
+              }
+              return completeJson(StatusCodes.OK, Map.of("keys", out));
+            })))),
+        path(PathMatchers.segment(), id -> delete(() -> {
+          if (ApiKeyStore.ADMIN_ID.equals(id)) {
+            return error(StatusCodes.CONFLICT, "conflict", "the admin key cannot be revoked through the API (docs/operations.md)");
+          }
+          return onSuccess(keys.revoke(id), found -> found
+              ? completeJson(StatusCodes.OK, Map.of("id", id, "revoked", true))
+              : error(StatusCodes.NOT_FOUND, "not_found", "no key " + id));
+        })))));
+  }
+
+  private Route issueKey(String ns, String body) {
+    String role;
+    Long expiresIn = null;
+    try {
+      com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      if (json == null || !json.isObject() || !json.path("role").isTextual()) {
+        return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "the body must be {\"role\": one of " + Roles.ISSUABLE + "}");
+      }
+      role = json.get("role").asText();
+      if (json.has("expiresInSeconds")) {
+        if (!json.get("expiresInSeconds").canConvertToLong() || json.get("expiresInSeconds").asLong() < 1) {
+          return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "expiresInSeconds must be a whole number of seconds, 1 or more");
+        }
+        expiresIn = json.get("expiresInSeconds").asLong();
+      }
+    } catch (java.io.IOException e) {
+      return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "the body is not JSON");
+    }
+    if (!Roles.ISSUABLE.contains(role)) {
+      return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "role must be one of " + Roles.ISSUABLE + ", not " + role);
+    }
+    String secret = ApiKeyStore.newSecret();
+    String id = ApiKeyStore.newId();
+    java.time.Instant expiresAt = expiresIn == null ? null : java.time.Instant.now().plusSeconds(expiresIn);
+    ApiKeyStore.Key key = new ApiKeyStore.Key(id, role, ns, expiresAt, false);
+    return onSuccess(keys.add(secret, key), done -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("id", id);
+      out.put("key", secret);
+      out.put("role", role);
+      out.put("namespace", ns);
+      out.put("expiresAt", expiresAt == null ? null : expiresAt.toString());
+      return completeJson(StatusCodes.CREATED, out);
+    });
   }
 
   /**
@@ -371,9 +474,12 @@ public final class HttpApi extends AllDirectives {
       long after;
       try {
         limit = limitParam.map(Integer::parseInt).orElse(100);
-        after = afterParam.map(Long::parseLong).orElse(-1L);
       } catch (NumberFormatException e) {
         limit = -1;
+      }
+      try {
+        after = afterParam.map(Long::parseLong).orElse(-1L);
+      } catch (NumberFormatException e) {
         after = -2;
       }
       if (limit < 1 || limit > MAX_LOG_PAGE) {

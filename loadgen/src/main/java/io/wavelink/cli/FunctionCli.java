@@ -288,7 +288,7 @@ public final class FunctionCli {
   private int logs(List<String> args) throws Usage, IOException, InterruptedException {
     boolean follow = args.remove("-f") | args.remove("--follow");
     String limit = take(args, "--limit");
-    if (limit != null && !limit.matches("[1-9][0-9]{0,3}")) {
+    if (limit != null && (!limit.matches("[1-9][0-9]{0,3}") || Integer.parseInt(limit) > 1000)) {
       throw new Usage("--limit takes a number from 1 to 1000: " + limit);
     }
     String name = name(args);

@@ -108,6 +108,15 @@ class AuthEndToEndTest {
     Path other = dir.resolve("other").resolve("admin.key");
     assertNull(AdminKey.ensure(member.system(), ApiKeyStore.using(session), other).toCompletableFuture().get(60, TimeUnit.SECONDS));
     assertFalse(Files.exists(other));
+    assertFalse(Files.exists(other.resolveSibling("admin.key.pending")), "its offer withdrawn");
+
+    // a member that cannot write its key file offers no key at all (nobody would hold it)
+    Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
+    long rows = session.execute("SELECT hash FROM wavelink.api_keys").all().size();
+    java.util.concurrent.CompletableFuture<Path> unwritable =
+        AdminKey.ensure(member.system(), ApiKeyStore.using(session), notADirectory.resolve("admin.key")).toCompletableFuture();
+    assertTrue(unwritable.isCompletedExceptionally(), "fails at once, before Cassandra");
+    assertEquals(rows, session.execute("SELECT hash FROM wavelink.api_keys").all().size());
   }
 
   @Test
@@ -146,6 +155,83 @@ class AuthEndToEndTest {
     assertEquals(FunctionCli.REFUSED, without.status());
     assertTrue(without.err().contains("HTTP 401") && without.err().contains("WAVELINK_API_KEY"), without.err());
     assertEquals(0, cli(key, "fn", "delete", "auth-echo").status());
+  }
+
+  @Test
+  void anAdminIssuesKeysWhoseRolesLimitWhatTheyDoAndRevokesThem() throws Exception {
+    String admin = "Bearer " + adminKey();
+    assertEquals(0, cli(admin.substring(7), "fn", "deploy", "roles-echo", Path.of("..", "examples", "functions", "echo.wasm").toString(),
+        "--memory", "32").status());
+
+    JsonNode invoker = issue(admin, "{\"role\": \"invoker\"}", 201);
+    JsonNode developer = issue(admin, "{\"role\": \"developer\"}", 201);
+    String inv = "Bearer " + invoker.path("key").asText();
+    String dev = "Bearer " + developer.path("key").asText();
+    assertTrue(invoker.path("key").asText().startsWith("wlk_"), invoker.toString());
+    assertFalse(invoker.path("key").asText().contains(invoker.path("id").asText().substring(2)), "the id says nothing of the key");
+
+    // an invoker invokes, and nothing else
+    assertEquals(200, sendBody("POST", "/v1/functions/roles-echo/invoke", inv, "x").statusCode());
+    assertForbidden(send("GET", "/v1/functions/roles-echo", inv));
+    assertForbidden(send("GET", "/v1/functions", inv));
+    assertForbidden(send("DELETE", "/v1/functions/roles-echo", inv));
+    assertForbidden(send("GET", "/v1/nodes", inv));
+    // a developer reads and writes functions, but not keys
+    assertEquals(200, send("GET", "/v1/functions/roles-echo/logs", dev).statusCode());
+    assertEquals(200, sendBody("POST", "/v1/functions/roles-echo/invoke", dev, "x").statusCode());
+    assertForbidden(send("GET", "/v1/namespaces/default/keys", dev));
+    assertForbidden(sendBody("POST", "/v1/namespaces/default/keys", dev, "{\"role\": \"owner\"}"));
+
+    // listed without secrets
+    HttpResponse<String> listed = send("GET", "/v1/namespaces/default/keys", admin);
+    assertEquals(200, listed.statusCode(), listed.body());
+    assertTrue(listed.body().contains(developer.path("id").asText()) && listed.body().contains("\"invoker\""), listed.body());
+    assertFalse(listed.body().contains(developer.path("key").asText()), "never a secret: " + listed.body());
+    assertFalse(listed.body().contains(adminKey()), listed.body());
+
+    // revoked: refused within the gateway's cache second
+    HttpResponse<String> revoked = send("DELETE", "/v1/namespaces/default/keys/" + developer.path("id").asText(), admin);
+    assertEquals(200, revoked.statusCode(), revoked.body());
+    Await.until("the revoked key refused", Duration.ofSeconds(2).plusMillis(500),
+        () -> send("GET", "/v1/functions/roles-echo/logs", dev).statusCode() == 401);
+    assertEquals(200, sendBody("POST", "/v1/functions/roles-echo/invoke", inv, "x").statusCode(), "the others still work");
+
+    // an expiring key stops working when it expires
+    JsonNode brief = issue(admin, "{\"role\": \"invoker\", \"expiresInSeconds\": 1}", 201);
+    assertFalse(brief.path("expiresAt").isNull(), brief.toString());
+    Await.until("the expired key refused", Duration.ofSeconds(10),
+        () -> sendBody("POST", "/v1/functions/roles-echo/invoke", "Bearer " + brief.path("key").asText(), "x").statusCode() == 401);
+
+    // mistakes
+    issue(admin, "{\"role\": \"admin\"}", 400);
+    issue(admin, "{\"role\": 3}", 400);
+    issue(admin, "not json", 400);
+    issue(admin, "{\"role\": \"invoker\", \"expiresInSeconds\": 0}", 400);
+    assertEquals(404, send("DELETE", "/v1/namespaces/default/keys/k_nosuchkey", admin).statusCode());
+    assertEquals(409, send("DELETE", "/v1/namespaces/default/keys/admin", admin).statusCode());
+    assertEquals(404, send("GET", "/v1/namespaces/other/keys", admin).statusCode());
+    assertEquals(0, cli(admin.substring(7), "fn", "delete", "roles-echo").status());
+  }
+
+  private static JsonNode issue(String auth, String body, int status) throws Exception {
+    HttpResponse<String> r = sendBody("POST", "/v1/namespaces/default/keys", auth, body);
+    assertEquals(status, r.statusCode(), r.body());
+    JsonNode json = JSON.readTree(r.body());
+    if (status >= 400) {
+      assertTrue(json.hasNonNull("message"), r.body());
+    }
+    return json;
+  }
+
+  private static void assertForbidden(HttpResponse<String> r) throws Exception {
+    assertEquals(403, r.statusCode(), r.body());
+    assertEquals("forbidden", JSON.readTree(r.body()).path("error").asText(), r.body());
+  }
+
+  private static HttpResponse<String> sendBody(String method, String path, String key, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", key).method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /**

@@ -43,6 +43,15 @@ public interface WaveletProtocol {
       boolean callersWaiting)
       implements Command {
 
+    /** Without the values of {@code env}, where users keep secrets: a message may end up in a log line. */
+    @Override
+    public String toString() {
+      return "StartInstance[instanceId=" + instanceId + ", function=" + function + ", version=" + version + ", kind="
+          + kind + ", module=" + module + ", memoryMb=" + memoryMb + ", concurrency=" + concurrency + ", env="
+          + (env == null ? null : new java.util.TreeSet<>(env.keySet())) + " (values hidden), owner=" + owner
+          + ", waitMs=" + waitMs + ", callersWaiting=" + callersWaiting + "]";
+    }
+
     /** A start that takes only free room (the regular track's placement after a reservation). */
     public StartInstance(
         String instanceId,

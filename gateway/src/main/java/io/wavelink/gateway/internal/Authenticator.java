@@ -128,6 +128,10 @@ public final class Authenticator {
         old == null || nowMs - old.windowStartMs() >= 60_000 ? new Failures(nowMs, 1) : new Failures(old.windowStartMs(), old.count() + 1));
     if (failures.size() > MAX_TRACKED) {
       failures.entrySet().removeIf(e -> nowMs - e.getValue().windowStartMs() >= 60_000);
+      if (failures.size() > MAX_TRACKED) {
+        log.warn("Failed authentications from more than {} addresses this minute: their counts start again", MAX_TRACKED);
+        failures.clear(); // bounded, whatever the number of addresses
+      }
     }
     if (f.count() <= 3 || f.count() == failuresPerMinute) {
       log.warn("Authentication failed from {}: {} ({} failures from it this minute{})", address, why, f.count(),
