@@ -1,8 +1,5 @@
 package io.wavelink.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wavelink.function.FunctionCatalog;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionStatus;
@@ -63,6 +60,8 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/functions/{name}         one function (spec without code, instances, in flight)
  * DELETE /v1/functions/{name}         stop its instances and free the name
  * POST   /v1/functions/{name}/invoke  body to stdin, stdout back; X-WaveLink-* headers
+ * GET    /v1/functions/{name}/logs    its recent calls (?limit, ?after)
+ * POST   /v1/namespaces/default/keys  issue a key (GET lists them; DELETE .../keys/{id} revokes), KeysApi
  * GET    /v1/nodes                    worker nodes with capacity, allocation and instances
  * GET    /metrics                     Prometheus text (Kamon)
  * GET    /health/live, /health/ready  liveness; readiness (member Up and journal reachable)
@@ -84,12 +83,10 @@ public final class HttpApi extends AllDirectives {
   private final GatewayMetrics gatewayMetrics = new GatewayMetrics();
   private final Blobs blobs;
   private final ModuleStore modules;
-  /** checks each API call's key; null when authentication is off */
-  private final Authenticator auth;
-  private final ApiKeyStore keys;
+  /** each API call's key and what its role allows */
+  private final Access access;
+  private final KeysApi keysApi;
   private final DeployChecks deployChecks;
-  private final ObjectMapper json =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /**
    * @param readiness answers whether this member may take traffic (member Up, journal reachable)
@@ -112,8 +109,8 @@ public final class HttpApi extends AllDirectives {
       ApiKeyStore keys,
       Authenticator auth) {
     this.system = system;
-    this.keys = keys;
-    this.auth = auth;
+    this.access = new Access(auth);
+    this.keysApi = new KeysApi(keys, access);
     this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
@@ -157,9 +154,9 @@ public final class HttpApi extends AllDirectives {
   public Route route() {
     return guarded(
         () -> concat(
-            pathPrefix(PathMatchers.segment("v1").slash("functions"), () -> authenticated(this::functionRoutes)),
+            pathPrefix(PathMatchers.segment("v1").slash("functions"), () -> access.authenticated(this::functionRoutes)),
             pathPrefix(PathMatchers.segment("v1").slash("namespaces").slash(PathMatchers.segment()),
-                ns -> authenticated(key -> namespaceRoutes(key, ns))),
+                ns -> access.authenticated(key -> keysApi.route(key, ns))),
             management()));
   }
 
@@ -172,39 +169,6 @@ public final class HttpApi extends AllDirectives {
     return guarded(this::management);
   }
 
-  /**
-   * An API call: with authentication on, only with a valid key ({@code Authorization: Bearer}):
-   * 401 (with {@code WWW-Authenticate: Bearer}) without one or with a wrong, revoked or expired one,
-   * 429 for an address that failed too often this minute, 503 if the key cannot be checked now.
-   */
-  private Route authenticated(java.util.function.Function<ApiKeyStore.Key, Route> inner) {
-    if (auth == null) {
-      return inner.apply(null);
-    }
-    // the connection's own address (remote-address-attribute): never X-Forwarded-For, which a client writes
-    return extractRequest(request -> optionalHeaderValueByName("Authorization", header -> onSuccess(
-        auth.check(header.orElse(null), request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
-            .flatMap(org.apache.pekko.http.javadsl.model.RemoteAddress::getAddress)
-            .map(java.net.InetAddress::getHostAddress).orElse("unknown")),
-        result -> {
-          if (result instanceof Authenticator.Allowed allowed) {
-            return inner.apply(allowed.key());
-          }
-          if (result instanceof Authenticator.Denied d) {
-            return respondWithHeader(
-                org.apache.pekko.http.javadsl.model.headers.RawHeader.create("WWW-Authenticate", "Bearer realm=\"wavelink\""),
-                () -> error(StatusCodes.UNAUTHORIZED, "unauthorized", d.message()));
-          }
-          if (result instanceof Authenticator.Throttled t) {
-            return respondWithHeader(
-                org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(t.retryAfterSeconds()),
-                () -> error(StatusCodes.TOO_MANY_REQUESTS, "too_many_failures",
-                    "too many failed authentications from this address; retry in " + t.retryAfterSeconds() + " s"));
-          }
-          return error(StatusCodes.SERVICE_UNAVAILABLE, "auth_unavailable", ((Authenticator.Unavailable) result).message());
-        })));
-  }
-
   private Route guarded(java.util.function.Supplier<Route> inner) {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), inner));
   }
@@ -212,7 +176,7 @@ public final class HttpApi extends AllDirectives {
   private Route management() {
     return concat(
         path(PathMatchers.segment("v1").slash("nodes"),
-            () -> authenticated(key -> permitted(key, Roles.Action.READ, () -> get(this::listNodes)))),
+            () -> access.authenticated(key -> access.permitted(key, Roles.Action.READ, () -> get(this::listNodes)))),
         path("metrics", () -> get(this::metricsRoute)),
         pathPrefix(
             "health",
@@ -226,7 +190,7 @@ public final class HttpApi extends AllDirectives {
 
   private Route functionRoutes(ApiKeyStore.Key key) {
     return concat(
-        pathEnd(() -> get(() -> permitted(key, Roles.Action.READ, this::listFunctions))),
+        pathEnd(() -> get(() -> access.permitted(key, Roles.Action.READ, this::listFunctions))),
         pathPrefix(
             PathMatchers.segment(),
             name ->
@@ -234,103 +198,11 @@ public final class HttpApi extends AllDirectives {
                     pathEnd(
                         () ->
                             concat(
-                                put(() -> permitted(key, Roles.Action.WRITE, () -> deploy(name))),
-                                get(() -> permitted(key, Roles.Action.READ, () -> getFunction(name))),
-                                delete(() -> permitted(key, Roles.Action.WRITE, () -> deleteFunction(name))))),
-                    path("invoke", () -> post(() -> permitted(key, Roles.Action.INVOKE, () -> invoke(name)))),
-                    path("logs", () -> get(() -> permitted(key, Roles.Action.READ, () -> logs(name)))))));
-  }
-
-  /** The route if the key's role allows the action (always with authentication off), else 403. */
-  private Route permitted(ApiKeyStore.Key key, Roles.Action action, java.util.function.Supplier<Route> route) {
-    if (key == null || Roles.allows(key.role(), action)) {
-      return route.get();
-    }
-    return error(StatusCodes.FORBIDDEN, "forbidden",
-        "a key with the role " + key.role() + " may not " + switch (action) {
-          case INVOKE -> "invoke functions";
-          case READ -> "read functions, their logs or the nodes";
-          case WRITE -> "deploy, update or delete functions";
-          case KEYS -> "issue, list or revoke keys";
-        });
-  }
-
-  // ---------------------------------------------------------------- keys
-
-  /** The namespaces that exist: only {@code default} (every function is in it) until namespaces are built. */
-  private static final String DEFAULT_NAMESPACE = "default";
-
-  /**
-   * {@code /v1/namespaces/{ns}/keys}: {@code POST {"role": "developer", "expiresInSeconds": N}} issues
-   * a key (201, its secret shown once), {@code GET} lists them without secrets, {@code DELETE
-   * .../keys/{id}} revokes one (every gateway refuses it within its cache's second). Owner or admin.
-   */
-  private Route namespaceRoutes(ApiKeyStore.Key key, String ns) {
-    if (!DEFAULT_NAMESPACE.equals(ns)) {
-      return error(StatusCodes.NOT_FOUND, "not_found",
-          "namespace " + ns + " does not exist (only " + DEFAULT_NAMESPACE + ": namespaces are not built yet)");
-    }
-    return pathPrefix("keys", () -> permitted(key, Roles.Action.KEYS, () -> concat(
-        pathEnd(() -> concat(
-            post(() -> entity(Unmarshaller.entityToString(), body -> issueKey(ns, body))),
-            get(() -> onSuccess(keys.list(ns), listed -> {
-              List<Map<String, Object>> out = new ArrayList<>();
-              for (ApiKeyStore.Key.Listed l : listed) {
-                Map<String, Object> k = new LinkedHashMap<>();
-                k.put("id", l.key().id());
-                k.put("role", l.key().role());
-                k.put("namespace", l.key().namespace().isEmpty() ? null : l.key().namespace());
-                k.put("createdAt", l.createdAt() == null ? null : l.createdAt().toString());
-                k.put("expiresAt", l.key().expiresAt() == null ? null : l.key().expiresAt().toString());
-                k.put("revoked", l.key().revoked());
-                out.add(k);
-              }
-              return completeJson(StatusCodes.OK, Map.of("keys", out));
-            })))),
-        path(PathMatchers.segment(), id -> delete(() -> {
-          if (ApiKeyStore.ADMIN_ID.equals(id)) {
-            return error(StatusCodes.CONFLICT, "conflict", "the admin key cannot be revoked through the API (docs/operations.md)");
-          }
-          return onSuccess(keys.revoke(id), found -> found
-              ? completeJson(StatusCodes.OK, Map.of("id", id, "revoked", true))
-              : error(StatusCodes.NOT_FOUND, "not_found", "no key " + id));
-        })))));
-  }
-
-  private Route issueKey(String ns, String body) {
-    String role;
-    Long expiresIn = null;
-    try {
-      com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
-      if (json == null || !json.isObject() || !json.path("role").isTextual()) {
-        return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "the body must be {\"role\": one of " + Roles.ISSUABLE + "}");
-      }
-      role = json.get("role").asText();
-      if (json.has("expiresInSeconds")) {
-        if (!json.get("expiresInSeconds").canConvertToLong() || json.get("expiresInSeconds").asLong() < 1) {
-          return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "expiresInSeconds must be a whole number of seconds, 1 or more");
-        }
-        expiresIn = json.get("expiresInSeconds").asLong();
-      }
-    } catch (java.io.IOException e) {
-      return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "the body is not JSON");
-    }
-    if (!Roles.ISSUABLE.contains(role)) {
-      return error(StatusCodes.BAD_REQUEST, "invalid_key_request", "role must be one of " + Roles.ISSUABLE + ", not " + role);
-    }
-    String secret = ApiKeyStore.newSecret();
-    String id = ApiKeyStore.newId();
-    java.time.Instant expiresAt = expiresIn == null ? null : java.time.Instant.now().plusSeconds(expiresIn);
-    ApiKeyStore.Key key = new ApiKeyStore.Key(id, role, ns, expiresAt, false);
-    return onSuccess(keys.add(secret, key), done -> {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("id", id);
-      out.put("key", secret);
-      out.put("role", role);
-      out.put("namespace", ns);
-      out.put("expiresAt", expiresAt == null ? null : expiresAt.toString());
-      return completeJson(StatusCodes.CREATED, out);
-    });
+                                put(() -> access.permitted(key, Roles.Action.WRITE, () -> deploy(name))),
+                                get(() -> access.permitted(key, Roles.Action.READ, () -> getFunction(name))),
+                                delete(() -> access.permitted(key, Roles.Action.WRITE, () -> deleteFunction(name))))),
+                    path("invoke", () -> post(() -> access.permitted(key, Roles.Action.INVOKE, () -> invoke(name)))),
+                    path("logs", () -> get(() -> access.permitted(key, Roles.Action.READ, () -> logs(name)))))));
   }
 
   /**
@@ -873,25 +745,15 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route error(StatusCode status, String code, String message) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", code);
-    body.put("message", message);
-    return completeJson(status, body);
+    return ApiResponses.error(status, code, message);
   }
 
   private Route completeJson(StatusCode status, Object body) {
-    return complete(
-        HttpResponse.create()
-            .withStatus(status)
-            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, toJson(body))));
+    return ApiResponses.json(status, body);
   }
 
   private byte[] toJson(Object body) {
-    try {
-      return json.writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return ApiResponses.toJson(body);
   }
 
   private ExceptionHandler exceptions() {

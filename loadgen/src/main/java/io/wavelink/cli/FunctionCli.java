@@ -316,7 +316,9 @@ public final class FunctionCli {
         return OK;
       }
       after = page.path("next").asLong();
-      Thread.sleep(1000); // polls the log once a second until interrupted
+      // the next poll a second later, until interrupted (Ctrl-C)
+      java.util.concurrent.CompletableFuture.runAsync(() -> {},
+          java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS)).join();
     }
   }
 

@@ -184,16 +184,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
     if (o instanceof FunctionEntity.GetLogs m) {
       return FunctionProtos.GetLogs.newBuilder().setAfter(m.after()).setLimit(m.limit()).setReplyTo(ref(m.replyTo())).build();
     }
-    if (o instanceof FunctionEntity.Logs m) {
-      FunctionProtos.Logs.Builder b =
-          FunctionProtos.Logs.newBuilder().setFound(m.found()).setNext(m.next()).setMissed(m.missed());
-      for (FunctionEntity.LogEntry e : m.entries()) {
-        b.addEntries(FunctionProtos.LogEntry.newBuilder()
-            .setSeq(e.seq()).setAtMs(e.atMs()).setInstanceId(e.instanceId()).setKind(e.kind()).setNodeId(e.nodeId())
-            .setStatus(e.status()).setDurationMicros(e.durationMicros()).setStderrTail(e.stderrTail()));
-      }
-      return b.build();
-    }
+    if (o instanceof FunctionEntity.Logs m) return LogsCodec.toProto(m);
     if (o instanceof FunctionEntity.CallsNotHeld m) {
       FunctionProtos.CallsNotHeld.Builder b = FunctionProtos.CallsNotHeld.newBuilder();
       m.calls().forEach(c -> b.addCalls(ref(c)));
@@ -393,17 +384,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
           return new FunctionEntity.GetLogs(p.getAfter(), p.getLimit(), resolve(p.getReplyTo()));
         }
       case ENTITY_LOGS:
-        {
-          FunctionProtos.Logs p = FunctionProtos.Logs.parseFrom(bytes);
-          return new FunctionEntity.Logs(
-              p.getFound(),
-              p.getEntriesList().stream()
-                  .map(e -> new FunctionEntity.LogEntry(e.getSeq(), e.getAtMs(), e.getInstanceId(), e.getKind(),
-                      e.getNodeId(), e.getStatus(), e.getDurationMicros(), e.getStderrTail()))
-                  .toList(),
-              p.getNext(),
-              p.getMissed());
-        }
+        return LogsCodec.fromProto(FunctionProtos.Logs.parseFrom(bytes));
       case ENTITY_CALLS_NOT_HELD:
         return new FunctionEntity.CallsNotHeld(
             FunctionProtos.CallsNotHeld.parseFrom(bytes).getCallsList().stream()
