@@ -1,5 +1,6 @@
 package io.wavelink.function;
 
+import io.wavelink.function.internal.InvocationLog;
 import io.wavelink.function.internal.Outbox;
 import io.wavelink.node.InvocationReply;
 import io.wavelink.node.NodeDirectory;
@@ -24,6 +25,8 @@ final class EntityOutbox implements Outbox {
   private final FunctionEntity.Deps deps;
   private final Duration storeTimeout;
   private final ActorRef<Wavelet.InstanceEvent> owner;
+  /** the entity's invocation log, which also shows the calls the entity answers itself */
+  private final InvocationLog log;
 
   EntityOutbox(
       ActorContext<FunctionEntity.Command> context,
@@ -31,13 +34,15 @@ final class EntityOutbox implements Outbox {
       TimerScheduler<FunctionEntity.Command> timers,
       FunctionEntity.Deps deps,
       Duration storeTimeout,
-      ActorRef<Wavelet.InstanceEvent> owner) {
+      ActorRef<Wavelet.InstanceEvent> owner,
+      InvocationLog log) {
     this.context = context;
     this.store = store;
     this.timers = timers;
     this.deps = deps;
     this.storeTimeout = storeTimeout;
     this.owner = owner;
+    this.log = log;
   }
 
   @Override
@@ -68,6 +73,9 @@ final class EntityOutbox implements Outbox {
   @Override
   public void answer(ActorRef<InvocationReply> caller, InvocationReply reply) {
     caller.tell(reply);
+    // a call this function answered without an instance (queue full, timed out while queued, lost, ...)
+    log.add(nowMs(), reply.instanceId() == null ? "" : reply.instanceId(), "", "", reply.status().name(),
+        reply.message() == null ? "" : reply.message(), 0L, "");
   }
 
   @Override

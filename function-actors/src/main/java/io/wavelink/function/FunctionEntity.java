@@ -198,10 +198,11 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     this.timers = timers;
     this.metrics = new FunctionMetrics(name);
     this.store = context.spawn(FunctionStore.create(name), "store");
+    this.log = new InvocationLog(settings.logEntries());
     this.outbox =
         new EntityOutbox(
             context, store, timers, deps, settings.storeTimeout(),
-            context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new));
+            context.messageAdapter(Wavelet.InstanceEvent.class, FromWavelet::new), log);
     Outbox out = outbox;
     SplittableRandom random = new SplittableRandom();
     this.dispatcher =
@@ -238,7 +239,6 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         return regular.reconcile(journaled);
       }
     });
-    this.log = new InvocationLog(settings.logEntries());
     this.startedAtMs = now();
     this.lastActiveMs = startedAtMs;
     this.lastMessageMs = startedAtMs;
@@ -510,7 +510,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private void onFinished(Wavelet.InvocationFinished finished) {
     Instance ran = pool.get(finished.instanceId());
     log.add(now(), finished.instanceId(), ran == null ? "" : ran.kind().label(), ran == null ? "" : ran.nodeId(),
-        finished.status(), finished.durationMicros(), finished.stderrTail());
+        finished.status(), finished.message(), finished.durationMicros(), finished.stderrTail());
     Instance inst = dispatcher.finished(finished.instanceId(), finished.invocationId(), finished.peakMemoryBytes());
     if (inst == null) {
       return; // a call of an instance already given up as lost (its node came back): counted out then

@@ -46,12 +46,14 @@ public interface FunctionProtocol {
   public record Logs(boolean found, List<LogEntry> entries, long next, long missed) {}
 
   /**
-   * One call that reached an instance, numbered in the order calls ended. {@code status}: an
-   * InvocationReply.Status name ("" if its node did not say); {@code durationMicros}: its execution.
+   * One call, numbered in the order calls ended: one that ran on an instance, or one the function
+   * answered itself (no instance: queue full, timed out while queued, lost). {@code status}: an
+   * InvocationReply.Status name ("" if its node did not say) and {@code message} its reply's;
+   * {@code durationMicros}: its execution.
    */
   public record LogEntry(
-      long seq, long atMs, String instanceId, String kind, String nodeId, String status, long durationMicros,
-      String stderrTail) {}
+      long seq, long atMs, String instanceId, String kind, String nodeId, String status, String message,
+      long durationMicros, String stderrTail) {}
 
   /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
   public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {

@@ -375,6 +375,7 @@ public final class HttpApi extends AllDirectives {
               entry.put("seq", e.seq());
               entry.put("endedAt", java.time.Instant.ofEpochMilli(e.atMs()).toString());
               entry.put("status", e.status().isEmpty() ? "unknown" : e.status().toLowerCase(java.util.Locale.ROOT));
+              entry.put("message", e.message());
               entry.put("durationMs", e.durationMicros() / 1000.0);
               entry.put("instance", e.instanceId());
               entry.put("kind", e.kind());

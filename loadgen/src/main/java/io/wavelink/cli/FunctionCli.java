@@ -306,6 +306,10 @@ public final class FunctionCli {
       for (JsonNode e : page.path("entries")) {
         out.printf("%s  %-14s %9.1f ms  %-9s %s on %s%n", e.path("endedAt").asText(), e.path("status").asText(),
             e.path("durationMs").asDouble(), e.path("kind").asText(), e.path("instance").asText(), e.path("node").asText());
+        String message = e.path("message").asText("");
+        if (!message.isEmpty()) {
+          out.println("    " + message);
+        }
         String stderr = e.path("stderrTail").asText("");
         if (!stderr.isEmpty()) {
           stderr.lines().forEach(l -> out.println("    | " + l));

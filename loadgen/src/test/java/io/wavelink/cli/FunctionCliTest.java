@@ -169,6 +169,15 @@ class FunctionCliTest {
     assertEquals(0, json(http, "/v1/functions/cli-logs/logs?after=3").path("entries").size());
 
     assertEquals(FunctionCli.USAGE, cli("fn", "logs", "cli-logs", "--limit", "0").status());
+
+    // a call the function answers itself, without an instance, is in its log too, with why
+    assertEquals(0, cli("fn", "deploy", "cli-too-big", example("echo"), "--memory", "4000").status());
+    assertEquals(FunctionCli.UNAVAILABLE, cli("fn", "invoke", "cli-too-big").status(), "no node of 2048 MB holds it");
+    Await.until("the refused call in the log", Duration.ofSeconds(10),
+        () -> cli("fn", "logs", "cli-too-big").out().contains(" no_capacity "));
+    String refused = cli("fn", "logs", "cli-too-big").out();
+    assertTrue(refused.contains("    no worker node can hold an instance of cli-too-big"), "with its message: " + refused);
+    assertEquals(0, cli("fn", "delete", "cli-too-big").status());
     HttpResponse<String> bad = http.send(
         HttpRequest.newBuilder(URI.create(url + "/v1/functions/cli-logs/logs?after=x")).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -155,17 +155,19 @@ public interface WaveletProtocol {
    * One call on the instance has ended; its answer went to the caller. {@code peakMemoryBytes}: the
    * most linear memory the call held (what it touched, beside what its instance reserves). For the
    * function's invocation log: {@code status} (an {@link InvocationReply.Status} name, empty if not
-   * known), the execution time, and the end of its stderr (at most {@link #STDERR_TAIL_MAX} chars).
+   * known) and the reply's message, the execution time, and the end of its stderr (at most {@link
+   * #STDERR_TAIL_MAX} chars).
    */
   public record InvocationFinished(
-      String instanceId, long invocationId, long peakMemoryBytes, String status, long durationMicros, String stderrTail)
+      String instanceId, long invocationId, long peakMemoryBytes, String status, String message, long durationMicros,
+      String stderrTail)
       implements InstanceEvent {
 
     /** How much of a call's stderr tail travels to its owner's invocation log. */
     public static final int STDERR_TAIL_MAX = 1024;
 
     public InvocationFinished(String instanceId, long invocationId, long peakMemoryBytes) {
-      this(instanceId, invocationId, peakMemoryBytes, "", 0L, "");
+      this(instanceId, invocationId, peakMemoryBytes, "", "", 0L, "");
     }
 
     public InvocationFinished(String instanceId, long invocationId) {
@@ -178,7 +180,8 @@ public interface WaveletProtocol {
       if (tail.length() > STDERR_TAIL_MAX) {
         tail = tail.substring(tail.length() - STDERR_TAIL_MAX);
       }
-      return new InvocationFinished(instanceId, invocationId, peakMemoryBytes, reply.status().name(), reply.durationMicros(), tail);
+      return new InvocationFinished(instanceId, invocationId, peakMemoryBytes, reply.status().name(),
+          reply.message() == null ? "" : reply.message(), reply.durationMicros(), tail);
     }
   }
 

@@ -14,6 +14,7 @@ class InvocationFinishedTest {
             "exit 1", stderr);
     Wavelet.InvocationFinished f = Wavelet.InvocationFinished.of("i-1", 9L, 64L, reply);
     assertEquals("FUNCTION_ERROR", f.status());
+    assertEquals("exit 1", f.message());
     assertEquals(777L, f.durationMicros());
     assertEquals(Wavelet.InvocationFinished.STDERR_TAIL_MAX, f.stderrTail().length());
     assertEquals(true, f.stderrTail().endsWith("the last words"), "the end is kept");

@@ -28,14 +28,14 @@ public final class InvocationLog {
     this.capacity = Math.max(1, capacity);
   }
 
-  public void add(long atMs, String instanceId, String kind, String nodeId, String status, long durationMicros,
-      String stderrTail) {
+  public void add(long atMs, String instanceId, String kind, String nodeId, String status, String message,
+      long durationMicros, String stderrTail) {
     if (ring == null) {
       ring = new LogEntry[capacity];
     }
     last++;
     ring[(int) ((last - 1) % capacity)] =
-        new LogEntry(last, atMs, instanceId, kind, nodeId, status, durationMicros, stderrTail);
+        new LogEntry(last, atMs, instanceId, kind, nodeId, status, message, durationMicros, stderrTail);
   }
 
   /**

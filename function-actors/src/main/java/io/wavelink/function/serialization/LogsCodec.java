@@ -14,7 +14,7 @@ final class LogsCodec {
     for (LogEntry e : m.entries()) {
       b.addEntries(FunctionProtos.LogEntry.newBuilder()
           .setSeq(e.seq()).setAtMs(e.atMs()).setInstanceId(e.instanceId()).setKind(e.kind()).setNodeId(e.nodeId())
-          .setStatus(e.status()).setDurationMicros(e.durationMicros()).setStderrTail(e.stderrTail()));
+          .setStatus(e.status()).setMessage(e.message()).setDurationMicros(e.durationMicros()).setStderrTail(e.stderrTail()));
     }
     return b.build();
   }
@@ -24,7 +24,7 @@ final class LogsCodec {
         p.getFound(),
         p.getEntriesList().stream()
             .map(e -> new LogEntry(e.getSeq(), e.getAtMs(), e.getInstanceId(), e.getKind(), e.getNodeId(), e.getStatus(),
-                e.getDurationMicros(), e.getStderrTail()))
+                e.getMessage(), e.getDurationMicros(), e.getStderrTail()))
             .toList(),
         p.getNext(),
         p.getMissed());

@@ -9,7 +9,7 @@ class InvocationLogTest {
 
   private static void add(InvocationLog log, int n) {
     for (int i = 0; i < n; i++) {
-      log.add(i, "i-" + i, "regular", "node-1", "OK", 10, "");
+      log.add(i, "i-" + i, "regular", "node-1", "OK", "", 10, "");
     }
   }
 

@@ -167,8 +167,8 @@ class FunctionSerializerTest {
     assertRoundTrip(new FunctionEntity.GetLogs(41, 10, ref()));
     assertRoundTrip(new FunctionEntity.Logs(false, List.of(), 0, 0));
     assertRoundTrip(new FunctionEntity.Logs(true, List.of(
-        new FunctionEntity.LogEntry(42, 1_700_000_000_000L, "f-r-1", "regular", "node-1", "OK", 850, ""),
-        new FunctionEntity.LogEntry(43, 1_700_000_000_001L, "f-e-2", "emergency", "node-2", "FUNCTION_ERROR", 12,
+        new FunctionEntity.LogEntry(42, 1_700_000_000_000L, "f-r-1", "regular", "node-1", "OK", "", 850, ""),
+        new FunctionEntity.LogEntry(43, 1_700_000_000_001L, "f-e-2", "emergency", "node-2", "FUNCTION_ERROR", "exit 3", 12,
             "panicked: index out of bounds")), 43, 2));
   }
 

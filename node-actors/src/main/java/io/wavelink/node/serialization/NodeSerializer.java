@@ -217,6 +217,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           .setInvocationId(m.invocationId())
           .setPeakMemoryBytes(m.peakMemoryBytes())
           .setStatus(m.status())
+          .setMessage(m.message())
           .setDurationMicros(m.durationMicros())
           .setStderrTail(m.stderrTail())
           .build();
@@ -359,7 +360,7 @@ public final class NodeSerializer extends SerializerWithStringManifest {
         {
           NodeProtos.InvocationFinished p = NodeProtos.InvocationFinished.parseFrom(bytes);
           return new Wavelet.InvocationFinished(p.getInstanceId(), p.getInvocationId(), p.getPeakMemoryBytes(),
-              p.getStatus(), p.getDurationMicros(), p.getStderrTail());
+              p.getStatus(), p.getMessage(), p.getDurationMicros(), p.getStderrTail());
         }
       case NODE_STATUS:
         return nodeStatus(NodeProtos.NodeStatus.parseFrom(bytes));

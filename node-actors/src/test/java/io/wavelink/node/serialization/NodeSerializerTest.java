@@ -394,7 +394,7 @@ class NodeSerializerTest {
     roundTrip(new Wavelet.RenewLeases(List.of("e-1", "e-2")));
     roundTrip(new NodeEntity.PlacementChecked("f-r-1", true));
     roundTrip(new Wavelet.InvocationFinished("i", 3L, 65_536L));
-    roundTrip(new Wavelet.InvocationFinished("i", 4L, 1L, "FUNCTION_ERROR", 1234L, "panicked at src/main.rs"));
+    roundTrip(new Wavelet.InvocationFinished("i", 4L, 1L, "FUNCTION_ERROR", "exit status 101", 1234L, "panicked at src/main.rs"));
     roundTrip(new Wavelet.StartInstance("i", "f", 1, InstanceKind.EMERGENCY, ModuleRef.stored("ab", 1), 64, 1, Map.of(), owner, 700, true));
     roundTrip(new Wavelet.NodeStatus("n", "m", 1024, 512, 3,
         List.of(new Wavelet.InstanceInfo("i", "f", 1, InstanceKind.REGULAR, 128, 0, true, 1500, 17)), false, 256, 128, 17, 5));
