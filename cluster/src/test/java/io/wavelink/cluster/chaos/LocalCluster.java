@@ -279,6 +279,7 @@ final class LocalCluster implements AutoCloseable {
     env.put("WAVELINK_HTTP_HOST", m.ip);
     env.put("WAVELINK_ROLES", m.roles);
     env.put("WAVELINK_NODE_ID", "node-" + m.index);
+    env.put("WAVELINK_AUTH", "off"); // what these tests check is not authentication (AuthEndToEndTest does)
     env.put("WAVELINK_CASSANDRA_CONTACT_POINTS", cassandraContactPoint());
     if (restart) {
       // joins the running cluster through the others; never the first seed of its own list, so it
