@@ -69,6 +69,15 @@ class ComposeFileTest {
         map(map(seed.get("depends_on"), "seed.depends_on").get("cassandra-schema"), "seed.depends_on.cassandra-schema")
             .get("condition"));
 
+    // API keys on unless the user turns them off; the seed writes the admin key into its own volume
+    Map<String, Object> seedEnv = map(seed.get("environment"), "seed.environment");
+    assertEquals("on", seedEnv.get("WAVELINK_AUTH"), "keys on by default: " + seedEnv);
+    assertEquals("/data", seedEnv.get("WAVELINK_DATA_DIR"), seedEnv.toString());
+    assertTrue(String.valueOf(seed.get("volumes")).contains("/data"), "the seed keeps /data in a volume: " + seed.get("volumes"));
+    Result off = run(repo, Map.of("WAVELINK_AUTH", "off"), "docker-compose", "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
+    assertTrue(off.stdout.contains("WAVELINK_AUTH: \"off\"") || off.stdout.contains("WAVELINK_AUTH: off"),
+        "WAVELINK_AUTH passes through from the environment:\n" + off.stdout);
+
     Map<String, Object> worker = map(services.get("worker"), "worker");
     assertEquals(List.of(), publishedPorts(worker), "worker must not bind a host port (it is scaled)");
     assertFalse(worker.containsKey("container_name"), "worker must not have a fixed container_name");
@@ -193,6 +202,8 @@ class ComposeFileTest {
             .directory(dir.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
+    // the compose file's own defaults, not the test JVM's settings (the suite runs with WAVELINK_AUTH=off)
+    builder.environment().keySet().removeIf(k -> k.startsWith("WAVELINK_"));
     builder.environment().putAll(env);
     Process process;
     try {
