@@ -2,7 +2,7 @@
 # WaveLink's benchmarks, each bounded in time; results under benchmarks/results/<UTC time>/ (see
 # docs/benchmarks.md). Run them one at a time on an otherwise idle machine: every figure is CPU-bound.
 #
-#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst]...  (default: all; bin/wavelink benchmarks ...)
+#   benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst | async]...  (default: all; bin/wavelink benchmarks ...)
 #
 #   decisions   JMH: Autoscaler.record/decide, Placement over 10/100/1000 nodes (ns/op)   ~5 min
 #   coldstarts  emergency cold starts per second and their latency, one in-process member  ~8 min
@@ -14,6 +14,10 @@
 #               never deployed, deploy rate of POPULATION_FUNCTIONS [100000] echo functions
 #               (POPULATION_PARALLEL [8] at once), heap and idle CPU once they passivated, first calls
 #               (POPULATION_JAVA_OPTS [-Xmx4g])  ~10 min + the deploys
+#   async       (not in all) asynchronous invocations on one member: wrk submits async calls of a
+#               warm echo (asyncConcurrency ASYNC_CONCURRENCY [64]) for ASYNC_SECONDS [60] with
+#               WRK_CONNECTIONS; accepted calls/s and latency, then how fast the backlog drains
+#               (up to ASYNC_DRAIN_MAX [1200] s)  ~2 min + the drain
 #   cpuburst    (not in all) CPU-bound bursts (the work example, CPUBURST_CALLS [200] concurrent calls
 #               of CPUBURST_ROUNDS [100000] rounds) on cold dual functions whose module the node has
 #               not compiled yet, RUNS times, in one in-process member; then emergency against
@@ -335,6 +339,55 @@ warm() {
   curl -s "http://127.0.0.1:$gw_port/v1/functions/echo" >"$OUT/warm/function-after.json" 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- async invocations (wrk + drain)
+async_calls() {
+  command -v wrk >/dev/null || { echo "ERROR: wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+  start_cassandra
+  mkdir -p "$OUT/async"
+  local gw_port
+  gw_port=$(free_port)
+  "${JAVA_CMD[@]}" io.wavelink.benchmarks.WarmMember --cassandra "$CASSANDRA" --port "$gw_port" --concurrency 64 \
+    --async-concurrency "${ASYNC_CONCURRENCY:-64}" >"$OUT/async/member.log" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  wait_line "$OUT/async/member.log" "WARM READY" 180 "$pid"
+  local url="http://127.0.0.1:$gw_port/v1/functions/echo/invoke"
+  await_quiet "async"
+  local before
+  before=$(grep '^SERVED [0-9]' "$OUT/async/member.log" | tail -n 1 | awk '{print $3}')
+  measure_start
+  local t0
+  t0=$(date +%s%3N)
+  step wrk -t "${WRK_THREADS:-1}" -c "${WRK_CONNECTIONS:-32}" --latency -s "$ROOT/benchmarks/wrk/async.lua" \
+    -d "${ASYNC_SECONDS:-60}s" "$url" >"$OUT/async/wrk.txt" 2>&1
+  local t1 total non2xx accepted served_at_end target served t2
+  t1=$(date +%s%3N)
+  total=$(awk '/requests in/ {print $1}' "$OUT/async/wrk.txt")
+  non2xx=$(awk -F': ' '/Non-2xx/ {print $2}' "$OUT/async/wrk.txt")
+  accepted=$((total - ${non2xx:-0}))
+  served_at_end=$(grep '^SERVED [0-9]' "$OUT/async/member.log" | tail -n 1 | awk '{print $3}')
+  target=$((before + accepted))
+  log "async: $accepted accepted in $(( (t1 - t0) / 1000 )) s ($(grep -E 'Requests/sec' "$OUT/async/wrk.txt")), non-2xx ${non2xx:-0}; $((served_at_end - before)) already run, draining the rest ..."
+  local deadline=$(( $(date +%s) + ${ASYNC_DRAIN_MAX:-1200} ))
+  while :; do
+    served=$(grep '^SERVED [0-9]' "$OUT/async/member.log" | tail -n 1 | awk '{print $3}')
+    ((served >= target)) && break
+    (( $(date +%s) > deadline )) && { log "async: drain not finished after ${ASYNC_DRAIN_MAX:-1200} s ($served of $target)"; break; }
+    sleep 1
+  done
+  t2=$(date +%s%3N)
+  measure_end "$OUT/async/async.others" "async"
+  {
+    echo "{\"accepted\": $accepted, \"non2xx\": ${non2xx:-0}, \"submitSeconds\": $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1000}'),"
+    echo " \"acceptedPerSecond\": $(awk -v n="$accepted" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n * 1000 / (b - a)}'),"
+    echo " \"runDuringSubmit\": $((served_at_end - before)), \"backlogAtEnd\": $((target - served_at_end)),"
+    echo " \"drainSeconds\": $(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.1f", (b - a) / 1000}'),"
+    echo " \"drainPerSecond\": $(awk -v n="$((target - served_at_end))" -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f", n * 1000 / (b - a + 1)}'),"
+    echo " \"served\": $((served - before))}"
+  } >"$OUT/async/async.json"
+  log "async: $(tr -d '\n' <"$OUT/async/async.json")"
+}
+
 # ---------------------------------------------------------------- contention (loadgen compare)
 contention() {
   mkdir -p "$OUT/contention"
@@ -444,8 +497,8 @@ what=("$@")
 ((${#what[@]} == 0)) && what=(all)
 for w in "${what[@]}"; do
   case "$w" in
-    all | decisions | coldstarts | warm | contention | population | cpuburst) ;;
-    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst]..." >&2; exit 2 ;;
+    all | decisions | coldstarts | warm | contention | population | cpuburst | async) ;;
+    *) echo "usage: benchmarks/run.sh [all | decisions | coldstarts | warm | contention | population | cpuburst | async]..." >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
@@ -463,6 +516,7 @@ for w in "${what[@]}"; do
     contention) contention ;;
     population) population ;;
     cpuburst) cpuburst ;;
+    async) async_calls ;;
   esac
 done
 java -cp "$CP" io.wavelink.benchmarks.Summary "$OUT" >/dev/null

@@ -17,8 +17,14 @@ import java.util.Map;
  * --concurrency} (default 64) invocations per regular instance, waits until an invocation is served
  * warm by a regular instance, prints {@code WARM READY <invoke URL>} and runs until SIGTERM.
  *
+ * <p>With {@code --async-concurrency N} the function drains up to N asynchronous calls at once, and
+ * the member prints {@code SERVED <epoch ms> <calls>} every second (the calls its entity has
+ * answered from instances since it started): benchmarks/run.sh's {@code async} run reads it to time
+ * how fast a backlog drains.
+ *
  * <pre>
  * java -cp ... io.wavelink.benchmarks.WarmMember [--cassandra host:port] [--port 8090] [--concurrency 64]
+ *     [--async-concurrency 64]
  * </pre>
  */
 public final class WarmMember {
@@ -36,7 +42,7 @@ public final class WarmMember {
   }
 
   private static void run(String[] argv) throws Exception {
-    Args args = new Args(argv, List.of("cassandra", "work", "port", "concurrency", "function"));
+    Args args = new Args(argv, List.of("cassandra", "work", "port", "concurrency", "function", "async-concurrency"));
     String contactPoint =
         BenchmarkMember.cassandra(args, Path.of(args.string("work", "benchmarks/target/warm-cassandra")));
     String name = args.string("function", "echo");
@@ -45,7 +51,13 @@ public final class WarmMember {
     int concurrency = args.integer("concurrency", 64);
     // (retried: right after start-up the journal may still be slow to answer)
     member.await("the function deployed", Duration.ofSeconds(150), () -> {
-      member.deploy(BenchmarkMember.echo(name, concurrency, 1, 1, 0));
+      io.wavelink.function.FunctionSpec echo = BenchmarkMember.echo(name, concurrency, 1, 1, 0);
+      member.deploy(new io.wavelink.function.FunctionSpec(
+          echo.name(), echo.runtime(), echo.module(), echo.memoryMb(), echo.timeoutMs(), echo.concurrency(),
+          echo.minScale(), echo.maxScale(), echo.env(), echo.controlPlaneMode(), echo.regularTrackDelayMs(),
+          echo.autoscaling(), new io.wavelink.function.FunctionSpec.AsyncPolicy(
+              2, args.integer("async-concurrency", io.wavelink.function.FunctionSpec.AsyncPolicy.DEFAULT.concurrency()),
+              1000)));
       return true;
     });
     member.await("a warm invocation on a regular instance", Duration.ofSeconds(120), () -> {
@@ -56,6 +68,23 @@ public final class WarmMember {
     System.out.println(
         "WARM READY http://127.0.0.1:" + member.httpPort() + "/v1/functions/" + name + "/invoke ("
             + status.instances().size() + " instance(s): " + status.instances() + ")");
+    if (argv.length > 0 && java.util.Arrays.asList(argv).contains("--async-concurrency")) {
+      Thread served = new Thread(() -> {
+        while (true) {
+          try {
+            FunctionStatus.Stats st = member.status(name).stats();
+            System.out.println("SERVED " + System.currentTimeMillis() + " " + (st.regularInvocations() + st.emergencyInvocations()));
+            Thread.sleep(1000);
+          } catch (InterruptedException e) {
+            return;
+          } catch (Exception e) {
+            System.out.println("SERVED unknown: " + e);
+          }
+        }
+      }, "served-printer");
+      served.setDaemon(true);
+      served.start();
+    }
     member.member.awaitTermination();
   }
 }

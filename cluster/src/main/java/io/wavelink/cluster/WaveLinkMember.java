@@ -17,7 +17,10 @@ import io.wavelink.node.sandbox.wasm.WasmSandboxRuntime;
 import io.wavelink.persistence.CassandraServer;
 import io.wavelink.persistence.JournalHealth;
 import io.wavelink.gateway.AdminKey;
+import io.wavelink.gateway.AsyncDispatcher;
+import io.wavelink.gateway.AsyncSettings;
 import io.wavelink.gateway.AuthSettings;
+import io.wavelink.persistence.AsyncStore;
 import io.wavelink.gateway.internal.Authenticator;
 import io.wavelink.persistence.ApiKeyStore;
 import io.wavelink.persistence.ModuleStore;
@@ -140,6 +143,10 @@ public final class WaveLinkMember implements AutoCloseable {
       AuthSettings authSettings = AuthSettings.create(config, System.getenv());
       Authenticator auth = null;
       ApiKeyStore keys = ApiKeyStore.create(system);
+      // asynchronous invocations: recorded in Cassandra, run by dispatchers on the control members
+      AsyncSettings asyncSettings = AsyncSettings.create(config);
+      AsyncStore asyncStore = AsyncStore.create(system, asyncSettings.retention(), asyncSettings.idempotencyWindow());
+      AsyncDispatcher.init(system, sharding, asyncStore, asyncSettings, blobs, MemberSettings.CONTROL);
       if (authSettings.enabled()) {
         auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.failuresPerMinute());
         if (member.has(MemberSettings.GATEWAY)) {
@@ -164,7 +171,9 @@ public final class WaveLinkMember implements AutoCloseable {
               blobs,
               modules,
               keys,
-              auth);
+              auth,
+              asyncStore,
+              asyncSettings);
       binding =
           Http.get(system)
               .newServerAt(gateway.host(), gateway.port())

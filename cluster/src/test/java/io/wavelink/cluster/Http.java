@@ -68,6 +68,16 @@ final class Http {
     return put("/v1/functions/" + name, JSON.writeValueAsString(spec), headers);
   }
 
+  HttpResponse<String> post(String path, byte[] body, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(b::header);
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<byte[]> getBytes(String path) throws Exception {
+    return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   HttpResponse<byte[]> invoke(String name, byte[] body) throws Exception {
     return client.send(invokeRequest(name, body), HttpResponse.BodyHandlers.ofByteArray());
   }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *     conventional cluster manager); negative: the member's default
  * @param autoscaling per-function overrides of the autoscaler's knobs, by the names in {@link
  *     Autoscaler.Settings#KNOBS}; absent knobs take the member's defaults
+ * @param async how its asynchronous calls are retried and drained ({@link AsyncPolicy#DEFAULT} when
+ *     the deploy did not say)
  */
 public record FunctionSpec(
     String name,
@@ -40,7 +42,65 @@ public record FunctionSpec(
     Map<String, String> env,
     String controlPlaneMode,
     long regularTrackDelayMs,
-    Map<String, Double> autoscaling) {
+    Map<String, Double> autoscaling,
+    AsyncPolicy async) {
+
+  /**
+   * How a function's asynchronous calls run.
+   *
+   * @param retries attempts after the first, for a function error, a timeout or a lost instance;
+   *     then the call is dead-lettered
+   * @param concurrency of its async calls, at most this many run at once (they never take more of
+   *     the function's capacity, whatever the backlog)
+   * @param backoffMs the first retry's delay; each next one doubles, with full jitter, up to
+   *     {@link #MAX_BACKOFF_MS}
+   */
+  public record AsyncPolicy(int retries, int concurrency, long backoffMs) {
+    public static final AsyncPolicy DEFAULT = new AsyncPolicy(2, 4, 1000);
+    public static final int MAX_RETRIES = 100;
+    public static final int MAX_CONCURRENCY = 1000;
+    public static final long MAX_BACKOFF_MS = 3_600_000;
+
+    /** The delay before retry {@code n} (1-based): a random delay up to {@code backoffMs * 2^(n-1)}, capped. */
+    public long backoffBefore(int n, java.util.random.RandomGenerator random) {
+      long ceiling = backoffMs << Math.min(20, Math.max(0, n - 1));
+      ceiling = Math.min(MAX_BACKOFF_MS, Math.max(backoffMs, ceiling));
+      // full jitter, but never under half the base: a retry storm cannot come back at once
+      return backoffMs / 2 + (long) (random.nextDouble() * Math.max(1, ceiling - backoffMs / 2));
+    }
+
+    List<String> problems() {
+      List<String> problems = new ArrayList<>();
+      if (retries < 0 || retries > MAX_RETRIES) {
+        problems.add("asyncRetries must be between 0 and " + MAX_RETRIES);
+      }
+      if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+        problems.add("asyncConcurrency must be between 1 and " + MAX_CONCURRENCY);
+      }
+      if (backoffMs < 1 || backoffMs > MAX_BACKOFF_MS) {
+        problems.add("asyncBackoffMs must be between 1 and " + MAX_BACKOFF_MS);
+      }
+      return problems;
+    }
+  }
+
+  /** A spec with the default {@link AsyncPolicy}. */
+  public FunctionSpec(
+      String name,
+      String runtime,
+      ModuleRef module,
+      int memoryMb,
+      long timeoutMs,
+      int concurrency,
+      int minScale,
+      int maxScale,
+      Map<String, String> env,
+      String controlPlaneMode,
+      long regularTrackDelayMs,
+      Map<String, Double> autoscaling) {
+    this(name, runtime, module, memoryMb, timeoutMs, concurrency, minScale, maxScale, env, controlPlaneMode,
+        regularTrackDelayMs, autoscaling, AsyncPolicy.DEFAULT);
+  }
 
   /** Without the values of {@code env}, where users keep secrets: a spec may end up in a log line. */
   @Override
@@ -49,7 +109,7 @@ public record FunctionSpec(
         + ", timeoutMs=" + timeoutMs + ", concurrency=" + concurrency + ", minScale=" + minScale + ", maxScale="
         + maxScale + ", env=" + (env == null ? null : new java.util.TreeSet<>(env.keySet())) + " (values hidden)"
         + ", controlPlaneMode=" + controlPlaneMode + ", regularTrackDelayMs=" + regularTrackDelayMs
-        + ", autoscaling=" + autoscaling + "]";
+        + ", autoscaling=" + autoscaling + ", async=" + async + "]";
   }
 
   public static final String WASM = "wasm";
@@ -70,6 +130,7 @@ public record FunctionSpec(
     env = env == null ? Map.of() : Map.copyOf(requireNoNulls("env", env));
     controlPlaneMode = controlPlaneMode == null ? "" : controlPlaneMode;
     autoscaling = autoscaling == null ? Map.of() : Map.copyOf(requireNoNulls("autoscaling", autoscaling));
+    async = async == null ? AsyncPolicy.DEFAULT : async;
   }
 
   private static <V> Map<String, V> requireNoNulls(String field, Map<String, V> map) {
@@ -123,6 +184,7 @@ public record FunctionSpec(
       problems.add("controlPlaneMode must be one of " + MODES);
     }
     problems.addAll(Autoscaler.Settings.problems(autoscaling));
+    problems.addAll(async.problems());
     for (String key : env.keySet()) {
       if (key.isEmpty() || key.contains("=")) {
         problems.add("env keys must be non-empty and must not contain '='");
@@ -136,6 +198,6 @@ public record FunctionSpec(
   public FunctionSpec withoutCode() {
     return new FunctionSpec(
         name, runtime, module.withoutCode(), memoryMb, timeoutMs, concurrency, minScale, maxScale, env,
-        controlPlaneMode, regularTrackDelayMs, autoscaling);
+        controlPlaneMode, regularTrackDelayMs, autoscaling, async);
   }
 }

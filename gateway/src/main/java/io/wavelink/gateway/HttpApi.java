@@ -86,6 +86,7 @@ public final class HttpApi extends AllDirectives {
   /** each API call's key and what its role allows */
   private final Access access;
   private final KeysApi keysApi;
+  private final AsyncApi asyncApi;
   private final DeployChecks deployChecks;
 
   /**
@@ -107,10 +108,14 @@ public final class HttpApi extends AllDirectives {
       Blobs blobs,
       ModuleStore modules,
       ApiKeyStore keys,
-      Authenticator auth) {
+      Authenticator auth,
+      io.wavelink.persistence.AsyncStore asyncStore,
+      AsyncSettings asyncSettings) {
     this.system = system;
     this.access = new Access(auth);
     this.keysApi = new KeysApi(keys, access);
+    this.asyncApi = new AsyncApi(asyncStore, asyncSettings, access,
+        name -> function(name).ask(FunctionEntity.Get::new, settings.controlTimeout()).thenApply(FunctionStatus::found));
     this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
@@ -155,6 +160,7 @@ public final class HttpApi extends AllDirectives {
     return guarded(
         () -> concat(
             pathPrefix(PathMatchers.segment("v1").slash("functions"), () -> access.authenticated(this::functionRoutes)),
+            pathPrefix(PathMatchers.segment("v1").slash("invocations"), () -> access.authenticated(asyncApi::invocations)),
             pathPrefix(PathMatchers.segment("v1").slash("namespaces").slash(PathMatchers.segment()),
                 ns -> access.authenticated(key -> keysApi.route(key, ns))),
             management()));
@@ -202,7 +208,8 @@ public final class HttpApi extends AllDirectives {
                                 get(() -> access.permitted(key, Roles.Action.READ, () -> getFunction(name))),
                                 delete(() -> access.permitted(key, Roles.Action.WRITE, () -> deleteFunction(name))))),
                     path("invoke", () -> post(() -> access.permitted(key, Roles.Action.INVOKE, () -> invoke(name)))),
-                    path("logs", () -> get(() -> access.permitted(key, Roles.Action.READ, () -> logs(name)))))));
+                    path("logs", () -> get(() -> access.permitted(key, Roles.Action.READ, () -> logs(name)))),
+                    asyncApi.functionRoutes(key, name))));
   }
 
   /**
@@ -469,6 +476,9 @@ public final class HttpApi extends AllDirectives {
     specJson.put("controlPlaneMode", s.mode());
     specJson.put("regularTrackDelayMs", spec.regularTrackDelayMs());
     specJson.put("autoscaling", spec.autoscaling());
+    specJson.put("asyncRetries", spec.async().retries());
+    specJson.put("asyncConcurrency", spec.async().concurrency());
+    specJson.put("asyncBackoffMs", spec.async().backoffMs());
 
     Map<String, Map<String, Integer>> byKind = new LinkedHashMap<>();
     byKind.put("regular", new LinkedHashMap<>());
@@ -539,7 +549,7 @@ public final class HttpApi extends AllDirectives {
     if (!FunctionSpec.validName(name)) {
       return notFound(name);
     }
-    return boundedBody(
+    return extractRequest(request -> AsyncApi.wanted(request) ? asyncApi.accept(name) : Bodies.bounded(
         settings.maxInvokeBytes(),
                 input -> {
                   long started = System.nanoTime();
@@ -554,58 +564,7 @@ public final class HttpApi extends AllDirectives {
                             }
                           });
                   return onSuccess(answered, r -> invoked(name, r, started));
-                });
-  }
-
-  /**
-   * The request body, if it is at most {@code limit} bytes; else 413. A body over the limit is still
-   * read to its end (and dropped), up to the server's {@code max-content-length}, so that the 413
-   * reaches the client: closing a connection whose request is still arriving resets it, and the
-   * client would see no answer at all.
-   */
-  private Route boundedBody(long limit, java.util.function.Function<byte[], Route> inner) {
-    return extractRequestEntity(
-        entity ->
-            extractMaterializer(
-                mat ->
-                    onSuccess(
-                        entity
-                            .getDataBytes()
-                            .runFold(new BodyUpTo(limit), BodyUpTo::add, mat),
-                        body ->
-                            body.tooLarge()
-                                ? error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
-                                    "the request body (" + body.seen + " bytes) is larger than the limit of " + limit + " bytes")
-                                : inner.apply(body.bytes()))));
-  }
-
-  /** A request body read up to a limit: past it, bytes are counted and dropped. */
-  private static final class BodyUpTo {
-    private final long limit;
-    private org.apache.pekko.util.ByteString kept = org.apache.pekko.util.ByteString.emptyByteString();
-    private long seen;
-
-    BodyUpTo(long limit) {
-      this.limit = limit;
-    }
-
-    BodyUpTo add(org.apache.pekko.util.ByteString chunk) {
-      seen += chunk.size();
-      if (seen <= limit) {
-        kept = kept.concat(chunk);
-      } else {
-        kept = org.apache.pekko.util.ByteString.emptyByteString();
-      }
-      return this;
-    }
-
-    boolean tooLarge() {
-      return seen > limit;
-    }
-
-    byte[] bytes() {
-      return kept.toArray();
-    }
+                }));
   }
 
   /** The reply with its output inline: a large output is fetched from the Wavelet that holds it. */
@@ -771,6 +730,9 @@ public final class HttpApi extends AllDirectives {
     if (e instanceof EntityStreamSizeException size) {
       return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
           "the request body is larger than the limit of " + size.limit() + " bytes");
+    }
+    if (e instanceof com.datastax.oss.driver.api.core.DriverException) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "storage_unavailable", "Cassandra did not answer: retry");
     }
     if (e instanceof TimeoutException || e instanceof AskTimeoutException) {
       return error(StatusCodes.GATEWAY_TIMEOUT, "timeout", "no answer from the control plane in time");

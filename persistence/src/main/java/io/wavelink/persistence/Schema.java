@@ -46,7 +46,13 @@ public final class Schema {
           "modules",
           "module_chunks",
           "api_keys",
-          "api_key_ids");
+          "api_key_ids",
+          "async_invocations",
+          "async_queue",
+          "async_backlog",
+          "async_by_function",
+          "async_dead_letters",
+          "async_idempotency");
 
   /** The tables of the {@link ModuleStore}, in the journal's keyspace (not the plugin's). */
   public static final List<String> MODULE_TABLES = List.of("modules", "module_chunks");
@@ -54,9 +60,14 @@ public final class Schema {
   /** The tables of the {@link ApiKeyStore}, in the journal's keyspace. */
   public static final List<String> KEY_TABLES = List.of("api_keys", "api_key_ids");
 
+  /** The tables of the {@link AsyncStore}, in the journal's keyspace. */
+  public static final List<String> ASYNC_TABLES =
+      List.of("async_invocations", "async_queue", "async_backlog", "async_by_function", "async_dead_letters",
+          "async_idempotency");
+
   /** WaveLink's own tables in the journal's keyspace (beside the journal plugin's). */
   public static final List<String> OWN_TABLES =
-      java.util.stream.Stream.concat(MODULE_TABLES.stream(), KEY_TABLES.stream()).toList();
+      java.util.stream.Stream.of(MODULE_TABLES, KEY_TABLES, ASYNC_TABLES).flatMap(List::stream).toList();
 
   /** The snapshot keyspace's tables. */
   public static final List<String> SNAPSHOT_TABLES = List.of("snapshots");

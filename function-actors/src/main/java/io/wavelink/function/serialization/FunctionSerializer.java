@@ -535,49 +535,11 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
   // ---------------------------------------------------------------- nested messages
 
   private static FunctionProtos.FunctionSpec spec(FunctionSpec s) {
-    return FunctionProtos.FunctionSpec.newBuilder()
-        .setName(s.name())
-        .setRuntime(s.runtime())
-        .setCode(ByteString.copyFrom(s.module().inlineCode()))
-        .setCodeSha256(s.module().sha256())
-        .setCodeSize(s.module().sizeBytes())
-        .setMemoryMb(s.memoryMb())
-        .setTimeoutMs(s.timeoutMs())
-        .setConcurrency(s.concurrency())
-        .setMinScale(s.minScale())
-        .setMaxScale(s.maxScale())
-        .putAllEnv(s.env())
-        .setControlPlaneMode(s.controlPlaneMode())
-        .setRegularTrackDelayMs(s.regularTrackDelayMs())
-        .putAllAutoscaling(s.autoscaling())
-        .build();
+    return SpecCodec.toProto(s);
   }
 
   private static FunctionSpec spec(FunctionProtos.FunctionSpec p) {
-    return new FunctionSpec(
-        p.getName(),
-        p.getRuntime(),
-        module(p),
-        p.getMemoryMb(),
-        p.getTimeoutMs(),
-        p.getConcurrency(),
-        p.getMinScale(),
-        p.getMaxScale(),
-        p.getEnvMap(),
-        p.getControlPlaneMode(),
-        p.getRegularTrackDelayMs(),
-        p.getAutoscalingMap());
-  }
-
-  /**
-   * A spec's module: by hash; or, in an event or message older than the module store (no hash), the
-   * inline code, which keeps starting its instances as before.
-   */
-  private static ModuleRef module(FunctionProtos.FunctionSpec p) {
-    if (!p.getCodeSha256().isEmpty()) {
-      return ModuleRef.stored(p.getCodeSha256(), p.getCodeSize());
-    }
-    return p.getCode().isEmpty() ? ModuleRef.NONE : ModuleRef.inline(p.getCode().toByteArray());
+    return SpecCodec.fromProto(p);
   }
 
   private static FunctionProtos.FunctionStatus functionStatus(FunctionStatus m) {

@@ -95,7 +95,8 @@ class FunctionSerializerTest {
     env.put("EMPTY", "");
     return new FunctionSpec(
         name, FunctionSpec.WASM, ModuleRef.stored(HASH, 5_242_880), 128, 10_000, 4, 1, 10,
-        env, "dual", -1, Map.of("stableWindowMs", 30_000.0, "targetUtilization", 0.5));
+        env, "dual", -1, Map.of("stableWindowMs", 30_000.0, "targetUtilization", 0.5),
+        new FunctionSpec.AsyncPolicy(5, 8, 250));
   }
 
   private static FunctionSpec minimalSpec() {

@@ -84,7 +84,10 @@ public final class DeployChecks implements AutoCloseable {
       Map<String, String> env,
       String controlPlaneMode,
       Long regularTrackDelayMs,
-      Map<String, Double> autoscaling) {}
+      Map<String, Double> autoscaling,
+      Integer asyncRetries,
+      Integer asyncConcurrency,
+      Long asyncBackoffMs) {}
 
   private static final Logger log = LoggerFactory.getLogger(DeployChecks.class);
 
@@ -313,13 +316,17 @@ public final class DeployChecks implements AutoCloseable {
         r.env(),
         r.controlPlaneMode(),
         r.regularTrackDelayMs() == null ? -1 : r.regularTrackDelayMs(),
-        r.autoscaling());
+        r.autoscaling(),
+        new FunctionSpec.AsyncPolicy(
+            r.asyncRetries() == null ? FunctionSpec.AsyncPolicy.DEFAULT.retries() : r.asyncRetries(),
+            r.asyncConcurrency() == null ? FunctionSpec.AsyncPolicy.DEFAULT.concurrency() : r.asyncConcurrency(),
+            r.asyncBackoffMs() == null ? FunctionSpec.AsyncPolicy.DEFAULT.backoffMs() : r.asyncBackoffMs()));
   }
 
   private static FunctionSpec withModule(FunctionSpec s, ModuleRef module) {
     return new FunctionSpec(
         s.name(), s.runtime(), module, s.memoryMb(), s.timeoutMs(), s.concurrency(), s.minScale(), s.maxScale(),
-        s.env(), s.controlPlaneMode(), s.regularTrackDelayMs(), s.autoscaling());
+        s.env(), s.controlPlaneMode(), s.regularTrackDelayMs(), s.autoscaling(), s.async());
   }
 
   /** Jackson's reason for refusing a base64 string, without the string itself. */

@@ -1,0 +1,180 @@
+package io.wavelink.cluster.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wavelink.node.sandbox.ExampleFunctions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Asynchronous calls survive a crash: 1,000 calls accepted (each 202 means Cassandra holds it), then
+ * one of the two control-and-worker members SIGKILLed while they drain. Every call must reach
+ * {@code succeeded} or {@code dead}; none may be lost. Delivery is at least once: the calls that ran
+ * twice (an attempt cut short by the crash, then run again) are counted and reported, not hidden.
+ */
+class AsyncChaosTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CALLS = 1000;
+  private final HttpClient client = HttpClient.newHttpClient();
+  private LocalCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void everyAcceptedCallFinishesAfterAMemberIsKilled() throws Exception {
+    cluster = new LocalCluster("chaos-async", Map.of(
+        "pekko.coordinated-shutdown.exit-jvm", "on",
+        "wavelink.node.capacity-mb", "2048"));
+    cluster.startCassandra();
+    LocalCluster.Member gateway = cluster.addMember("gateway");
+    LocalCluster.Member first = cluster.addMember("control,worker");
+    LocalCluster.Member second = cluster.addMember("control,worker");
+    cluster.awaitReady(2, Duration.ofSeconds(120));
+
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("code", Base64.getEncoder().encodeToString(ExampleFunctions.load("sleep")));
+    spec.put("memoryMb", 16);
+    spec.put("timeoutMs", 5_000);
+    spec.put("maxScale", 10);
+    spec.put("asyncConcurrency", 8);
+    spec.put("asyncRetries", 5);
+    spec.put("asyncBackoffMs", 200);
+    HttpResponse<String> deployed = client.send(
+        HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/functions/aslow"))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, deployed.statusCode(), deployed.body());
+
+    // 1,000 calls of 100 ms each, 16 submissions at a time: about 12 s of work at asyncConcurrency 8
+    Set<String> accepted = ConcurrentHashMap.newKeySet();
+    Semaphore window = new Semaphore(16);
+    List<CompletableFuture<?>> submissions = new ArrayList<>();
+    for (int i = 0; i < CALLS; i++) {
+      window.acquire();
+      submissions.add(client.sendAsync(
+              HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/functions/aslow/invoke"))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("X-WaveLink-Invocation-Type", "async")
+                  .header("Idempotency-Key", "call-" + i)
+                  .POST(HttpRequest.BodyPublishers.ofString("100")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .whenComplete((r, e) -> {
+            window.release();
+            if (e == null && r.statusCode() == 202) {
+              try {
+                accepted.add(JSON.readTree(r.body()).get("id").asText());
+              } catch (Exception parse) {
+                throw new IllegalStateException(parse);
+              }
+            }
+          }));
+    }
+    CompletableFuture.allOf(submissions.toArray(CompletableFuture[]::new)).join();
+    assertEquals(CALLS, accepted.size(), "every submission was accepted");
+
+    // kill a member while the calls drain: it runs dispatchers, function entities and instances
+    LocalCluster.await("some calls done before the crash", Duration.ofSeconds(60),
+        () -> count(gateway).getOrDefault("succeeded", 0) >= 50);
+    // the victim is the member whose dispatcher runs aslow's calls, as a finished call's attempt says:
+    // its calls in flight, and the rest of the backlog, must be taken over by the other member
+    String dispatcher = dispatcherOfAFinishedCall(gateway);
+    LocalCluster.Member victim = dispatcher.equals(first.address()) ? first : second;
+    assertEquals(dispatcher, victim.address(), "the dispatcher runs on a control member");
+    System.out.printf("CHAOS async: %s before the kill of %s, aslow's dispatcher%n", count(gateway), victim);
+    cluster.kill(victim);
+
+    LocalCluster.await("every accepted call succeeded or dead", Duration.ofMinutes(4), () -> {
+      Map<String, Integer> c = count(gateway);
+      return c.getOrDefault("succeeded", 0) + c.getOrDefault("dead", 0) == CALLS;
+    });
+    Map<String, Integer> finalCount = new HashMap<>();
+    List<JsonNode> all = new ArrayList<>();
+    LocalCluster.await("the final listing", Duration.ofSeconds(60), () -> {
+      @SuppressWarnings("unchecked")
+      List<JsonNode> records = (List<JsonNode>) listAll(gateway).get("records");
+      all.clear();
+      all.addAll(records);
+      finalCount.clear();
+      records.forEach(r -> finalCount.merge(r.get("status").asText(), 1, Integer::sum));
+      return true;
+    });
+    int ranTwice = 0;
+    for (JsonNode r : all) {
+      assertTrue(accepted.contains(r.get("id").asText()), "only accepted calls are listed");
+      if (r.get("runs").asInt() > 1) {
+        ranTwice++;
+      }
+    }
+    assertEquals(CALLS, all.size(), "no accepted call is lost");
+    System.out.printf("CHAOS async: %d accepted, final %s, %d ran more than once (at least once)%n",
+        CALLS, finalCount, ranTwice);
+    assertEquals(CALLS, finalCount.getOrDefault("succeeded", 0) + finalCount.getOrDefault("dead", 0));
+  }
+
+  private String dispatcherOfAFinishedCall(LocalCluster.Member gateway) throws Exception {
+    @SuppressWarnings("unchecked")
+    List<JsonNode> records = (List<JsonNode>) listAll(gateway).get("records");
+    for (JsonNode r : records) {
+      if (r.get("status").asText().equals("succeeded")) {
+        JsonNode full = JSON.readTree(cluster.get(gateway, "/v1/invocations/" + r.get("id").asText()));
+        return full.get("attempts").get(0).get("dispatcher").asText();
+      }
+    }
+    throw new AssertionError("no call has succeeded yet");
+  }
+
+  /** The calls of aslow by status. */
+  private Map<String, Integer> count(LocalCluster.Member gateway) throws Exception {
+    Map<String, Integer> byStatus = new HashMap<>();
+    @SuppressWarnings("unchecked")
+    List<JsonNode> records = (List<JsonNode>) listAll(gateway).get("records");
+    for (JsonNode r : records) {
+      byStatus.merge(r.get("status").asText(), 1, Integer::sum);
+    }
+    return byStatus;
+  }
+
+  private Map<String, Object> listAll(LocalCluster.Member gateway) throws Exception {
+    List<JsonNode> records = new ArrayList<>();
+    String page = null;
+    do {
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/functions/aslow/invocations?limit=500"
+                  + (page == null ? "" : "&page=" + page)))
+              .timeout(Duration.ofSeconds(30)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("listing answered " + r.statusCode() + ": " + r.body());
+      }
+      JsonNode body = JSON.readTree(r.body());
+      body.get("invocations").forEach(records::add);
+      page = body.get("next").isNull() ? null : body.get("next").asText();
+    } while (page != null);
+    return Map.of("records", records);
+  }
+}

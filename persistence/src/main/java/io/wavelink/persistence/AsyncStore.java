@@ -1,0 +1,394 @@
+package io.wavelink.persistence;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+
+/**
+ * Asynchronous invocations in Cassandra: the tables {@code async_*} of {@link Schema}. This is the
+ * only place an invocation touches Cassandra, because the caller asked for durability; synchronous
+ * calls are never written.
+ *
+ * <ul>
+ *   <li>{@code async_invocations}: one record per accepted call, with its input, status, attempts and
+ *       result;
+ *   <li>{@code async_queue}: when a call is due, per function and hour. A row is live while its
+ *       {@code seq} is its record's: a retry writes a new row with the next seq, and no row is ever
+ *       deleted (all expire by TTL), so a dispatcher scanning a function's rows in due order never
+ *       wades through tombstones;
+ *   <li>{@code async_backlog}: which functions have async calls, per dispatcher shard, and how far the
+ *       dispatcher got ({@code cursor});
+ *   <li>{@code async_by_function}, {@code async_dead_letters}, {@code async_idempotency}.
+ * </ul>
+ *
+ * Every write carries the retention as its TTL, refreshed by each update of a record. Reads and
+ * writes are at QUORUM, like the journal's. Uses the journal's driver session. Thread-safe.
+ */
+public final class AsyncStore {
+
+  /** Statuses of a record. {@code failed}: an attempt failed and a retry is scheduled. */
+  public static final String QUEUED = "queued";
+  public static final String RUNNING = "running";
+  public static final String SUCCEEDED = "succeeded";
+  public static final String FAILED = "failed";
+  public static final String DEAD = "dead";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final String KS = Schema.JOURNAL_KEYSPACE;
+
+  /**
+   * An accepted call.
+   *
+   * @param seq which queue row is live (0 at accept; each retry and redrive adds one)
+   * @param leaseUntil while {@code running}: until when the dispatcher that runs it holds it
+   * @param attempts each attempt's record, as the dispatcher wrote it (JSON), oldest first
+   * @param starts when and where each run began: more starts than attempts means a run was cut
+   *     short (its dispatcher's member died) and the call ran again (at least once)
+   * @param attemptBase attempts before the last redrive (they do not count against the retries)
+   */
+  public record Invocation(
+      String id,
+      String function,
+      String status,
+      int seq,
+      byte[] input,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant leaseUntil,
+      List<String> attempts,
+      List<String> starts,
+      int attemptBase,
+      byte[] result,
+      String stderr,
+      String message) {
+
+    public boolean terminal() {
+      return SUCCEEDED.equals(status) || DEAD.equals(status);
+    }
+  }
+
+  /** What an accept did: the call's id, and whether it is an earlier call's (the same idempotency key). */
+  public record Accepted(String id, boolean replay) {}
+
+  /** A queue row: the call {@code id} is due at {@code due}; live while {@code seq} is the record's. */
+  public record QueueRow(Instant due, String id, int seq) {}
+
+  /** A dead letter: the call, when it died and why. */
+  public record DeadLetter(String id, Instant deadAt, String message) {}
+
+  /** A page of ids and the token of the next page (null on the last). */
+  public record Page(List<String> ids, String next) {}
+
+  /** A backlog entry: a function with async calls and the dispatcher's durable cursor (null: none yet). */
+  public record Backlog(String function, Instant cursor) {}
+
+  private final CompletionStage<CqlSession> session;
+  private final int ttlSeconds;
+  private final int idempotencyTtlSeconds;
+  private final Map<String, CompletionStage<PreparedStatement>> prepared = new ConcurrentHashMap<>();
+
+  private AsyncStore(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow) {
+    this.session = session;
+    this.ttlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, retention.toSeconds()));
+    this.idempotencyTtlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idempotencyWindow.toSeconds()));
+  }
+
+  /** The store of {@code system}, on the journal's driver session. */
+  public static AsyncStore create(ClassicActorSystemProvider system, Duration retention, Duration idempotencyWindow) {
+    return new AsyncStore(
+        CassandraSessionRegistry.get(system).sessionFor(JournalHealth.PLUGIN_CONFIG_PATH).underlying(),
+        retention, idempotencyWindow);
+  }
+
+  /** A store on a session of the caller's (tests, tools). */
+  public static AsyncStore using(CqlSession session, Duration retention, Duration idempotencyWindow) {
+    return new AsyncStore(CompletableFuture.completedFuture(session), retention, idempotencyWindow);
+  }
+
+  /** A new invocation id: {@code inv_} and 22 base64url characters (16 random bytes). */
+  public static String newId() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return "inv_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The hour bucket of the queue partition holding {@code due}. */
+  public static long hour(Instant due) {
+    return Math.floorDiv(due.toEpochMilli(), 3_600_000L);
+  }
+
+  /** Which of {@code shards} dispatchers serves {@code function}: a stable hash, the same on every member. */
+  public static int shardOf(String function, int shards) {
+    return Math.floorMod(function.hashCode(), shards);
+  }
+
+  // ---------------------------------------------------------------- accept
+
+  /**
+   * Records a call durably and queues it. With an {@code idempotencyKey}, a key seen before (within
+   * the idempotency window) answers the first call's id instead; a first attempt whose writes failed
+   * half-way is completed by the retry. Completes exceptionally if Cassandra did not take it.
+   */
+  public CompletionStage<Accepted> accept(String function, byte[] input, String idempotencyKey, int shards) {
+    String fresh = newId();
+    if (idempotencyKey == null) {
+      return write(function, fresh, input, shards).thenApply(done -> new Accepted(fresh, false));
+    }
+    return execute(
+            "INSERT INTO " + KS + ".async_idempotency (function, key, id) VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?",
+            function, idempotencyKey, fresh, idempotencyTtlSeconds)
+        .thenCompose(rs -> {
+          if (rs.wasApplied()) {
+            return write(function, fresh, input, shards).thenApply(done -> new Accepted(fresh, false));
+          }
+          String first = rs.one().getString("id");
+          return get(first).thenCompose(existing -> existing.isPresent()
+              ? CompletableFuture.completedFuture(new Accepted(first, true))
+              : write(function, first, input, shards).thenApply(done -> new Accepted(first, true)));
+        });
+  }
+
+  private CompletionStage<Void> write(String function, String id, byte[] input, int shards) {
+    Instant now = Instant.now();
+    CompletableFuture<?> record = execute(
+            "INSERT INTO " + KS + ".async_invocations (id, function, status, seq, input, created_at, updated_at,"
+                + " attempt_base) VALUES (?, ?, ?, 0, ?, ?, ?, 0) USING TTL ?",
+            id, function, QUEUED, ByteBuffer.wrap(input), now, now, ttlSeconds)
+        .toCompletableFuture();
+    CompletableFuture<?> queued = enqueue(function, id, 0, now).toCompletableFuture();
+    CompletableFuture<?> backlog = execute(
+            "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
+            ttlSeconds, now, shardOf(function, shards), function)
+        .toCompletableFuture();
+    CompletableFuture<?> listed = execute(
+            "INSERT INTO " + KS + ".async_by_function (function, created, id) VALUES (?, ?, ?) USING TTL ?",
+            function, Uuids.timeBased(), id, ttlSeconds)
+        .toCompletableFuture();
+    return CompletableFuture.allOf(record, queued, backlog, listed);
+  }
+
+  private CompletionStage<AsyncResultSet> enqueue(String function, String id, int seq, Instant due) {
+    return execute(
+        "INSERT INTO " + KS + ".async_queue (function, hour, due, id, seq) VALUES (?, ?, ?, ?, ?) USING TTL ?",
+        function, hour(due), due, id, seq, ttlSeconds);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The record of call {@code id}, if it exists and has not expired. */
+  public CompletionStage<Optional<Invocation>> get(String id) {
+    return execute(
+            "SELECT id, function, status, seq, input, created_at, updated_at, lease_until, attempts, starts, attempt_base,"
+                + " result, stderr, message FROM " + KS + ".async_invocations WHERE id = ?",
+            id)
+        .thenApply(rs -> Optional.ofNullable(rs.one()).map(AsyncStore::invocation));
+  }
+
+  private static Invocation invocation(Row r) {
+    return new Invocation(
+        r.getString("id"), r.getString("function"), r.getString("status"), r.getInt("seq"), bytes(r.getByteBuffer("input")),
+        r.getInstant("created_at"), r.getInstant("updated_at"), r.getInstant("lease_until"),
+        r.getList("attempts", String.class), r.getList("starts", String.class), r.getInt("attempt_base"), bytes(r.getByteBuffer("result")),
+        r.getString("stderr"), r.getString("message"));
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return new byte[0];
+    }
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  /** A page of {@code function}'s calls, newest first; {@code pageToken} from the previous page. */
+  public CompletionStage<Page> list(String function, int limit, String pageToken) {
+    return session.thenCompose(s -> preparedFor(s,
+                "SELECT id FROM " + KS + ".async_by_function WHERE function = ?")
+            .thenCompose(ps -> {
+              BoundStatement b = bind(ps, function).setPageSize(limit);
+              if (pageToken != null && !pageToken.isEmpty()) {
+                b = b.setPagingState(ByteBuffer.wrap(Base64.getUrlDecoder().decode(pageToken)));
+              }
+              return s.executeAsync(b);
+            }))
+        .thenApply(rs -> {
+          List<String> ids = new ArrayList<>();
+          for (Row r : rs.currentPage()) {
+            ids.add(r.getString("id"));
+          }
+          ByteBuffer paging = rs.getExecutionInfo().getPagingState();
+          String next = null;
+          if (rs.hasMorePages() && paging != null) {
+            byte[] token = new byte[paging.remaining()];
+            paging.duplicate().get(token);
+            next = Base64.getUrlEncoder().withoutPadding().encodeToString(token);
+          }
+          return new Page(ids, next);
+        });
+  }
+
+  /** {@code function}'s dead letters (at most {@code limit}). */
+  public CompletionStage<List<DeadLetter>> deadLetters(String function, int limit) {
+    return execute(
+            "SELECT id, dead_at, message FROM " + KS + ".async_dead_letters WHERE function = ? LIMIT ?", function, limit)
+        .thenApply(rs -> {
+          List<DeadLetter> out = new ArrayList<>();
+          for (Row r : rs.currentPage()) {
+            out.add(new DeadLetter(r.getString("id"), r.getInstant("dead_at"), r.getString("message")));
+          }
+          return out;
+        });
+  }
+
+  /** The functions of dispatcher shard {@code shard}. */
+  public CompletionStage<List<Backlog>> backlog(int shard) {
+    return execute("SELECT function, cursor FROM " + KS + ".async_backlog WHERE shard = ?", shard)
+        .thenApply(rs -> {
+          List<Backlog> out = new ArrayList<>();
+          for (Row r : rs.currentPage()) {
+            out.add(new Backlog(r.getString("function"), r.getInstant("cursor")));
+          }
+          return out;
+        });
+  }
+
+  /**
+   * {@code function}'s queue rows due in {@code [from, to]} within the hour bucket of {@code from},
+   * in due order, at most {@code limit}.
+   */
+  public CompletionStage<List<QueueRow>> queueRows(String function, Instant from, Instant to, int limit) {
+    return execute(
+            "SELECT due, id, seq FROM " + KS + ".async_queue WHERE function = ? AND hour = ? AND due >= ? AND due <= ?"
+                + " LIMIT ?",
+            function, hour(from), from, to, limit)
+        .thenApply(rs -> {
+          List<QueueRow> out = new ArrayList<>();
+          for (Row r : rs.currentPage()) {
+            out.add(new QueueRow(r.getInstant("due"), r.getString("id"), r.getInt("seq")));
+          }
+          return out;
+        });
+  }
+
+  // ---------------------------------------------------------------- dispatcher writes
+
+  /** Remembers how far the dispatcher of {@code shard} got with {@code function}. */
+  public CompletionStage<Void> saveCursor(int shard, String function, Instant cursor) {
+    return execute("UPDATE " + KS + ".async_backlog USING TTL ? SET cursor = ? WHERE shard = ? AND function = ?",
+            ttlSeconds, cursor, shard, function)
+        .thenApply(rs -> null);
+  }
+
+  /**
+   * Marks a call running under a lease (a dispatcher that takes over leaves it alone until then), and
+   * notes the start ({@code start}: when and by whom).
+   */
+  public CompletionStage<Void> running(String id, Instant leaseUntil, String start) {
+    return execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, lease_until = ?, updated_at = ?,"
+                + " starts = starts + ? WHERE id = ?",
+            ttlSeconds, RUNNING, leaseUntil, Instant.now(), List.of(start), id)
+        .thenApply(rs -> null);
+  }
+
+  /** The call succeeded: its result and the attempt's record. */
+  public CompletionStage<Void> succeeded(String id, String attempt, byte[] result, String stderr) {
+    return execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, attempts = attempts + ?,"
+                + " result = ?, stderr = ?, message = ?, updated_at = ?, lease_until = null WHERE id = ?",
+            ttlSeconds, SUCCEEDED, List.of(attempt), ByteBuffer.wrap(result), stderr, "", Instant.now(), id)
+        .thenApply(rs -> null);
+  }
+
+  /**
+   * An attempt failed (or was deferred, then {@code attempt} is null) and the call runs again at
+   * {@code due}, under queue row {@code seq}.
+   */
+  public CompletionStage<Void> retry(
+      String function, String id, int seq, Instant due, String status, String attempt, String message, String stderr) {
+    List<String> add = attempt == null ? List.of() : List.of(attempt);
+    // the queue row first: a record pointing at a row that was never written would never run
+    return enqueue(function, id, seq, due)
+        .thenCompose(done -> execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, seq = ?,"
+                + " attempts = attempts + ?, message = ?, stderr = ?, updated_at = ?, lease_until = null WHERE id = ?",
+            ttlSeconds, status, seq, add, message, stderr, Instant.now(), id))
+        .thenApply(rs -> null);
+  }
+
+  /** The last attempt failed: the call is dead, listed among its function's dead letters. */
+  public CompletionStage<Void> dead(String function, String id, String attempt, String message, String stderr) {
+    Instant now = Instant.now();
+    List<String> add = attempt == null ? List.of() : List.of(attempt);
+    return execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, attempts = attempts + ?,"
+                + " message = ?, stderr = ?, updated_at = ?, lease_until = null WHERE id = ?",
+            ttlSeconds, DEAD, add, message, stderr, now, id)
+        .thenCompose(done -> execute("INSERT INTO " + KS + ".async_dead_letters (function, id, dead_at, message)"
+                + " VALUES (?, ?, ?, ?) USING TTL ?",
+            function, id, now, message, ttlSeconds))
+        .thenApply(rs -> null);
+  }
+
+  /**
+   * Sends a dead call again, with a fresh budget of attempts: false if {@code id} is not a dead call
+   * of {@code function}.
+   */
+  public CompletionStage<Boolean> redrive(String function, String id, int shards) {
+    return get(id).thenCompose(found -> {
+      if (found.isEmpty() || !found.get().function().equals(function) || !DEAD.equals(found.get().status())) {
+        return CompletableFuture.completedFuture(false);
+      }
+      Invocation inv = found.get();
+      int seq = inv.seq() + 1;
+      Instant now = Instant.now();
+      return enqueue(function, id, seq, now)
+          .thenCompose(done -> execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, seq = ?,"
+                  + " attempt_base = ?, message = ?, updated_at = ? WHERE id = ?",
+              ttlSeconds, QUEUED, seq, inv.attempts().size(), "redriven", now, id))
+          .thenCompose(done -> execute(
+              "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
+              ttlSeconds, now, shardOf(function, shards), function))
+          .thenCompose(done -> execute("DELETE FROM " + KS + ".async_dead_letters WHERE function = ? AND id = ?",
+              function, id))
+          .thenApply(done -> true);
+    });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private CompletionStage<AsyncResultSet> execute(String cql, Object... values) {
+    return session.thenCompose(s -> preparedFor(s, cql).thenCompose(ps -> s.executeAsync(bind(ps, values))));
+  }
+
+  private CompletionStage<PreparedStatement> preparedFor(CqlSession s, String cql) {
+    CompletionStage<PreparedStatement> ps = prepared.computeIfAbsent(cql, c -> s.prepareAsync(c));
+    // a failed preparation (Cassandra down) is tried again on the next use
+    ps.whenComplete((p, e) -> {
+      if (e != null) {
+        prepared.remove(cql, ps);
+      }
+    });
+    return ps;
+  }
+
+  private static BoundStatement bind(PreparedStatement ps, Object... values) {
+    return ps.bind(values).setConsistencyLevel(DefaultConsistencyLevel.QUORUM).setTimeout(TIMEOUT);
+  }
+}
