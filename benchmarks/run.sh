@@ -17,7 +17,8 @@
 #   async       (not in all) asynchronous invocations on one member: wrk submits async calls of a
 #               warm echo (asyncConcurrency ASYNC_CONCURRENCY [64]) for ASYNC_SECONDS [60] with
 #               WRK_CONNECTIONS; accepted calls/s and latency, then how fast the backlog drains
-#               (up to ASYNC_DRAIN_MAX [1200] s)  ~2 min + the drain
+#               (up to ASYNC_DRAIN_MAX [1200] s), after ASYNC_WARMUP [20] s of the same load and its
+#               drain  ~3 min + the drains
 #   cpuburst    (not in all) CPU-bound bursts (the work example, CPUBURST_CALLS [200] concurrent calls
 #               of CPUBURST_ROUNDS [100000] rounds) on cold dual functions whose module the node has
 #               not compiled yet, RUNS times, in one in-process member; then emergency against
@@ -352,6 +353,18 @@ async_calls() {
   PIDS+=($pid)
   wait_line "$OUT/async/member.log" "WARM READY" 180 "$pid"
   local url="http://127.0.0.1:$gw_port/v1/functions/echo/invoke"
+  # warm-up: the same load (JIT, Cassandra's caches), then its backlog drained, before measuring
+  log "async: warm-up ${ASYNC_WARMUP:-20} s"
+  step wrk -t "${WRK_THREADS:-1}" -c "${WRK_CONNECTIONS:-32}" -s "$ROOT/benchmarks/wrk/async.lua" \
+    -d "${ASYNC_WARMUP:-20}s" "$url" >"$OUT/async/warmup.txt" 2>&1
+  local warm_total warm_target
+  warm_total=$(awk '/requests in/ {print $1}' "$OUT/async/warmup.txt")
+  warm_target=$(( $(grep '^SERVED [0-9]' "$OUT/async/member.log" | head -n 1 | awk '{print $3}') + warm_total ))
+  local wdeadline=$(( $(date +%s) + ${ASYNC_DRAIN_MAX:-1200} ))
+  while (( $(grep '^SERVED [0-9]' "$OUT/async/member.log" | tail -n 1 | awk '{print $3}') < warm_target )); do
+    (( $(date +%s) > wdeadline )) && { log "async: the warm-up's backlog did not drain"; break; }
+    sleep 1
+  done
   await_quiet "async"
   local before
   before=$(grep '^SERVED [0-9]' "$OUT/async/member.log" | tail -n 1 | awk '{print $3}')

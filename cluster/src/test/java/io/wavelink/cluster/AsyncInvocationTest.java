@@ -160,6 +160,42 @@ class AsyncInvocationTest {
   }
 
   @Test
+  void aScheduleFiresOncePerTickOnAFunctionScaledToZero() throws Exception {
+    Map<String, Object> schedule = Map.of("cron", "*/2 * * * * *", "input", "tick");
+    assertEquals(201, http.deploy("acron", ExampleFunctions.load("echo"),
+        Map.of("minScale", 0, "schedules", java.util.List.of(schedule))).statusCode());
+    assertEquals("*/2 * * * * *",
+        Http.json(http.get("/v1/functions/acron").body()).get("spec").get("schedules").get(0).get("cron").asText());
+    // four ticks fired, each a call that ran (a function scaled to zero: the call starts an instance)
+    java.util.List<JsonNode> calls = new java.util.ArrayList<>();
+    http.await("four scheduled calls succeeded", () -> {
+      calls.clear();
+      Http.json(http.get("/v1/functions/acron/invocations?limit=1000").body()).get("invocations").forEach(calls::add);
+      return calls.size() >= 4 && calls.stream().filter(c -> c.get("status").asText().equals("succeeded")).count() >= 4;
+    });
+    java.util.TreeSet<java.time.Instant> ticks = new java.util.TreeSet<>();
+    for (JsonNode c : calls) {
+      String source = c.get("source").asText();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(" tick (\\S+)$").matcher(source);
+      assertTrue(m.find(), source);
+      java.time.Instant tick = java.time.Instant.parse(m.group(1));
+      assertTrue(ticks.add(tick), "one call per tick: " + tick + " twice in " + calls);
+      assertEquals(0, tick.getEpochSecond() % 2, "ticks at even seconds: " + tick);
+    }
+    // no tick skipped between the first and the last
+    assertEquals(ticks.size() - 1, (ticks.last().getEpochSecond() - ticks.first().getEpochSecond()) / 2, ticks.toString());
+    String one = calls.get(0).get("id").asText();
+    awaitStatus(one, "succeeded");
+    assertEquals("tick", new String(http.getBytes("/v1/invocations/" + one + "/result").body(), StandardCharsets.UTF_8));
+
+    Http.assertError(http.deploy("abadcron", ExampleFunctions.load("echo"),
+        Map.of("schedules", java.util.List.of(Map.of("cron", "61 * * * *")))), 400);
+    Http.assertError(http.deploy("abadcron", ExampleFunctions.load("echo"),
+        Map.of("schedules", java.util.List.of(Map.of("cron", "* * * * *", "timeZone", "Mars/Olympus")))), 400);
+    assertEquals(200, http.delete("/v1/functions/acron").statusCode());
+  }
+
+  @Test
   void recordsExpireAfterTheRetention() throws Exception {
     String id = submit("aecho", "short-lived", ASYNC);
     awaitStatus(id, "succeeded");

@@ -55,11 +55,24 @@ public record FunctionSpec(
    * @param backoffMs the first retry's delay; each next one doubles, with full jitter, up to
    *     {@link #MAX_BACKOFF_MS}
    */
-  public record AsyncPolicy(int retries, int concurrency, long backoffMs) {
-    public static final AsyncPolicy DEFAULT = new AsyncPolicy(2, 4, 1000);
+  public record AsyncPolicy(int retries, int concurrency, long backoffMs, List<Schedule> schedules) {
+    public static final AsyncPolicy DEFAULT = new AsyncPolicy(2, 4, 1000, List.of());
     public static final int MAX_RETRIES = 100;
     public static final int MAX_CONCURRENCY = 1000;
     public static final long MAX_BACKOFF_MS = 3_600_000;
+    public static final int MAX_SCHEDULES = 10;
+
+    /** @throws IllegalArgumentException if {@code schedules} holds a null, with a message for the user */
+    public AsyncPolicy {
+      if (schedules != null && schedules.stream().anyMatch(java.util.Objects::isNull)) {
+        throw new IllegalArgumentException("schedules must not contain null");
+      }
+      schedules = schedules == null ? List.of() : List.copyOf(schedules);
+    }
+
+    public AsyncPolicy(int retries, int concurrency, long backoffMs) {
+      this(retries, concurrency, backoffMs, List.of());
+    }
 
     /** The delay before retry {@code n} (1-based): a random delay up to {@code backoffMs * 2^(n-1)}, capped. */
     public long backoffBefore(int n, java.util.random.RandomGenerator random) {
@@ -80,7 +93,53 @@ public record FunctionSpec(
       if (backoffMs < 1 || backoffMs > MAX_BACKOFF_MS) {
         problems.add("asyncBackoffMs must be between 1 and " + MAX_BACKOFF_MS);
       }
+      if (schedules.size() > MAX_SCHEDULES) {
+        problems.add("at most " + MAX_SCHEDULES + " schedules");
+      }
+      for (int i = 0; i < schedules.size(); i++) {
+        String problem = schedules.get(i).problem();
+        if (problem != null) {
+          problems.add("schedules[" + i + "]: " + problem);
+        }
+      }
       return problems;
+    }
+  }
+
+  /**
+   * A cron trigger: each tick of {@code cron} in {@code timeZone} becomes one asynchronous call with
+   * {@code input} (exactly one per tick across the cluster).
+   *
+   * @param missed what a tick missed while no dispatcher ran (a full outage) becomes: {@code
+   *     "fire-once"} (one call for all the missed ticks, on recovery) or {@code "skip"}
+   */
+  public record Schedule(String cron, String timeZone, String input, String missed) {
+    public static final List<String> MISSED = List.of("fire-once", "skip");
+
+    public Schedule {
+      timeZone = timeZone == null || timeZone.isBlank() ? "UTC" : timeZone;
+      input = input == null ? "" : input;
+      missed = missed == null || missed.isBlank() ? "fire-once" : missed;
+    }
+
+    /** The parsed expression; throws IllegalArgumentException for an invalid one. */
+    public CronSchedule parsed() {
+      return CronSchedule.parse(cron, timeZone);
+    }
+
+    String problem() {
+      if (!MISSED.contains(missed)) {
+        return "missed must be one of " + MISSED;
+      }
+      if (input.length() > 65_536) {
+        return "input must be at most 64 KiB";
+      }
+      try {
+        parsed();
+        return null;
+      } catch (IllegalArgumentException e) {
+        return e.getMessage();
+      }
     }
   }
 

@@ -174,6 +174,9 @@ final class AsyncApi extends AllDirectives {
     body.put("attemptCount", inv.attempts().size());
     // more runs than attempts: a run was cut short (its dispatcher's member died) and ran again
     body.put("runs", inv.starts().size());
+    if (!inv.source().isEmpty()) {
+      body.put("source", inv.source());
+    }
     if (!full) {
       return body;
     }
@@ -263,6 +266,29 @@ final class AsyncApi extends AllDirectives {
       }
       return respondWithHeader(Location.create("/v1/invocations/" + id),
           () -> json(StatusCodes.ACCEPTED, Map.of("id", id, "function", name, "status", AsyncStore.QUEUED)));
+    });
+  }
+
+  /**
+   * After a deploy: registers the function's cron schedules with its dispatcher (or unregisters a
+   * function that has none any more), then {@code then}. The deploy itself is durable already: if the
+   * registration fails, the answer (503) says so, and deploying again registers them.
+   */
+  Route afterDeploy(String name, io.wavelink.function.FunctionSpec spec, java.util.function.Supplier<Route> then) {
+    boolean has = !spec.async().schedules().isEmpty();
+    return onComplete(store.schedules(name, has, settings.dispatchers()), r -> r.isSuccess()
+        ? then.get()
+        : ApiResponses.error(StatusCodes.SERVICE_UNAVAILABLE, "storage_unavailable",
+            "the function was deployed, but its schedules were not " + (has ? "registered" : "removed")
+                + " (Cassandra did not answer): deploy it again"));
+  }
+
+  /** After a delete: its schedules stop (the dispatcher also stops them once it finds the function gone). */
+  void afterDelete(String name) {
+    store.schedules(name, false, settings.dispatchers()).whenComplete((ok, e) -> {
+      if (e != null) {
+        log.info("schedules of deleted function {} not unregistered ({}); its dispatcher finds it gone", name, e.toString());
+      }
     });
   }
 

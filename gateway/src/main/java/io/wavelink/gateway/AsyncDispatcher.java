@@ -61,41 +61,15 @@ public final class AsyncDispatcher {
   private static final Duration CURSOR_EVERY = Duration.ofSeconds(2);
   private static final Duration BACKLOG_EVERY = Duration.ofSeconds(1);
 
-  /** How a dispatcher runs one call: the reply, or a failed stage when the answer never came. */
-  public interface Invoker {
-    CompletionStage<InvocationReply> invoke(String function, byte[] input, Duration timeout);
-  }
-
-  /** A function's spec (empty when it is not deployed, or could not be asked). */
-  public interface Specs {
-    CompletionStage<Optional<FunctionSpec>> spec(String function);
-  }
-
   /** Starts the dispatchers on the members with {@code role}, invoking through {@code sharding}. */
   public static void init(
       ActorSystem<?> system, ClusterSharding sharding, AsyncStore store, AsyncSettings settings, Blobs blobs,
       String role) {
-    Invoker invoker = (function, input, timeout) -> {
-      Blobs.Ref ref = blobs.large(input) ? blobs.put(input, timeout) : null;
-      return sharding.entityRefFor(FunctionEntity.TYPE_KEY, function)
-          .<InvocationReply>ask(r -> new FunctionEntity.Invoke(ref == null ? input : new byte[0], r, ref), timeout)
-          .thenCompose(reply -> reply.outputRef() == null
-              ? CompletableFuture.completedFuture(reply)
-              : blobs.get(reply.outputRef(), true).thenApply(reply::withOutput))
-          .whenComplete((r, e) -> {
-            if (ref != null) {
-              blobs.remove(ref);
-            }
-          });
-    };
-    Specs specs = function -> sharding.entityRefFor(FunctionEntity.TYPE_KEY, function)
-        .ask(FunctionEntity.Get::new, Duration.ofSeconds(5))
-        .thenApply((FunctionStatus s) -> s.found() ? Optional.of(s.spec()) : Optional.<FunctionSpec>empty());
     ShardedDaemonProcess.get(system).init(
         Command.class,
         "wavelink-async",
         settings.dispatchers(),
-        shard -> create(shard, store, settings, invoker, specs),
+        shard -> create(shard, store, settings, sharding, blobs),
         ShardedDaemonProcessSettings.create(system).withRole(role),
         Optional.empty());
   }
@@ -116,7 +90,12 @@ public final class AsyncDispatcher {
 
   private record Finished(String function, AsyncStore.QueueRow row, boolean written) implements Command {}
 
-  private record SpecRead(String function, Optional<FunctionSpec> spec) implements Command {}
+  /** {@code known} false: the entity did not answer (the last spec read stays). */
+  private record SpecRead(String function, Optional<FunctionSpec> spec, boolean known) implements Command {}
+
+  private record SchedulesRead(List<AsyncStore.Scheduled> functions, Throwable failure) implements Command {}
+
+  private record Fired(String function, String key, Instant previous, Instant tick, Throwable failure) implements Command {}
 
   // ---------------------------------------------------------------- state
 
@@ -131,6 +110,8 @@ public final class AsyncDispatcher {
     final Map<String, Instant> known = new HashMap<>();
     /** rows being checked or run here, by due */
     final Map<String, Instant> busy = new HashMap<>();
+    /** rows read and not yet started (no room then), in due order: started before the next read */
+    final java.util.ArrayDeque<AsyncStore.QueueRow> buffer = new java.util.ArrayDeque<>();
     /** rows running under another dispatcher's lease: due, and when to look again */
     final Map<String, AsyncStore.QueueRow> foreign = new HashMap<>();
     final Map<String, Instant> foreignUntil = new HashMap<>();
@@ -142,6 +123,14 @@ public final class AsyncDispatcher {
     /** when the spec was last read; 0: never (the first calls wait for it) */
     long specAtMs;
     boolean specAsked;
+    /** the last tick fired of each schedule, by {@link #scheduleKey}; a firing in progress counts */
+    final Map<String, Instant> fired = new HashMap<>();
+    final java.util.Set<String> firing = new java.util.HashSet<>();
+    final Map<String, io.wavelink.function.CronSchedule> crons = new HashMap<>();
+    /** whether the fired ticks were read from Cassandra (a function may have schedules only then) */
+    boolean schedulesLoaded;
+    /** when the schedules table last listed it */
+    long scheduledSeenAtMs;
 
     Fn(String name, Instant scanFrom) {
       this.name = name;
@@ -157,19 +146,22 @@ public final class AsyncDispatcher {
       for (AsyncStore.QueueRow r : foreign.values()) {
         c = r.due().isBefore(c) ? r.due() : c;
       }
+      for (AsyncStore.QueueRow r : buffer) {
+        c = r.due().isBefore(c) ? r.due() : c;
+      }
       return c;
     }
   }
 
-  static Behavior<Command> create(int shard, AsyncStore store, AsyncSettings settings, Invoker invoker, Specs specs) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new AsyncDispatcher(shard, store, settings, invoker, specs, ctx, timers).behavior()));
+  static Behavior<Command> create(int shard, AsyncStore store, AsyncSettings settings, ClusterSharding sharding, Blobs blobs) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new AsyncDispatcher(shard, store, settings, sharding, blobs, ctx, timers).behavior()));
   }
 
   private final int shard;
   private final AsyncStore store;
   private final AsyncSettings settings;
-  private final Invoker invoker;
-  private final Specs specs;
+  private final ClusterSharding sharding;
+  private final Blobs blobs;
   private final ActorContext<Command> ctx;
   private final Map<String, Fn> functions = new LinkedHashMap<>();
   private int inFlight;
@@ -177,15 +169,17 @@ public final class AsyncDispatcher {
   private final String self;
   private boolean backlogReading;
   private long backlogReadAtMs;
+  private boolean schedulesReading;
+  private long schedulesReadAtMs;
 
   private AsyncDispatcher(
-      int shard, AsyncStore store, AsyncSettings settings, Invoker invoker, Specs specs, ActorContext<Command> ctx,
+      int shard, AsyncStore store, AsyncSettings settings, ClusterSharding sharding, Blobs blobs, ActorContext<Command> ctx,
       TimerScheduler<Command> timers) {
     this.shard = shard;
     this.store = store;
     this.settings = settings;
-    this.invoker = invoker;
-    this.specs = specs;
+    this.sharding = sharding;
+    this.blobs = blobs;
     this.ctx = ctx;
     this.self = ctx.getSystem().address().toString();
     timers.startTimerWithFixedDelay(new Tick(), settings.pollInterval());
@@ -199,7 +193,11 @@ public final class AsyncDispatcher {
         .onMessage(SpecRead.class, this::onSpec)
         .onMessage(RowsRead.class, this::onRows)
         .onMessage(Checked.class, this::onChecked)
+        .onMessage(Leased.class, this::onLeased)
+        .onMessage(Invoked.class, this::onInvoked)
         .onMessage(Finished.class, this::onFinished)
+        .onMessage(SchedulesRead.class, this::onSchedules)
+        .onMessage(Fired.class, this::onFired)
         .build();
   }
 
@@ -210,12 +208,18 @@ public final class AsyncDispatcher {
       backlogReadAtMs = now;
       ctx.pipeToSelf(store.backlog(shard), BacklogRead::new);
     }
+    if (!schedulesReading && now - schedulesReadAtMs >= BACKLOG_EVERY.toMillis()) {
+      schedulesReading = true;
+      schedulesReadAtMs = now;
+      ctx.pipeToSelf(store.scheduled(shard), SchedulesRead::new);
+    }
     // rotate, so that no function always goes first for the dispatcher's capacity
     List<Fn> order = new ArrayList<>(functions.values());
     if (!order.isEmpty()) {
       java.util.Collections.rotate(order, -(int) ((now / settings.pollInterval().toMillis()) % order.size()));
     }
     for (Fn fn : order) {
+      fireSchedules(fn, Instant.ofEpochMilli(now));
       poll(fn, now);
       saveCursor(fn, now);
     }
@@ -229,11 +233,123 @@ public final class AsyncDispatcher {
       return Behaviors.same();
     }
     Instant now = Instant.now();
+    java.util.Set<String> listed = new java.util.HashSet<>();
     for (AsyncStore.Backlog b : r.functions()) {
+      listed.add(b.function());
       // a function never dispatched before starts at the oldest a call of it can be
       functions.computeIfAbsent(b.function(),
           f -> new Fn(f, b.cursor() != null ? b.cursor() : now.minus(settings.retention())));
     }
+    // a function whose backlog entry expired (no call for the retention) and that has no schedules
+    // and nothing in hand is forgotten: it costs this dispatcher nothing until its next call
+    long nowMs = now.toEpochMilli();
+    functions.values().removeIf(fn -> !listed.contains(fn.name) && fn.busy.isEmpty() && fn.foreign.isEmpty()
+        && fn.buffer.isEmpty()
+        && !fn.reading && fn.firing.isEmpty() && nowMs - fn.scheduledSeenAtMs > 10_000);
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- cron schedules
+
+  private Behavior<Command> onSchedules(SchedulesRead r) {
+    schedulesReading = false;
+    if (r.failure() != null) {
+      log.warn("async dispatcher {}: schedules not read: {}", shard, r.failure().toString());
+      return Behaviors.same();
+    }
+    Instant now = Instant.now();
+    for (AsyncStore.Scheduled s : r.functions()) {
+      Fn fn = functions.computeIfAbsent(s.function(), f -> new Fn(f, now.minus(settings.retention())));
+      // what another dispatcher fired before this one took over counts too
+      s.fired().forEach((key, tick) -> fn.fired.merge(key, tick, (a, b) -> a.isAfter(b) ? a : b));
+      fn.schedulesLoaded = true;
+      fn.scheduledSeenAtMs = now.toEpochMilli();
+    }
+    return Behaviors.same();
+  }
+
+  /** A schedule's identity across redeploys: its expression and time zone. */
+  static String scheduleKey(FunctionSpec.Schedule s) {
+    return s.cron().trim() + "@" + s.timeZone();
+  }
+
+  /**
+   * Fires each of {@code fn}'s schedules whose tick has come: one async call per tick, made exactly
+   * once across the cluster by its idempotency key ({@code cron:<schedule>:<tick>}), however many
+   * dispatchers (one before a hand-over, one after) look at the same tick. A schedule seen for the
+   * first time starts from now. Ticks missed while no dispatcher ran make one call ({@code
+   * fire-once}) or none ({@code skip}).
+   */
+  private void fireSchedules(Fn fn, Instant now) {
+    if (fn.specAtMs == 0 || !fn.schedulesLoaded) {
+      return;
+    }
+    for (FunctionSpec.Schedule schedule : fn.policy.schedules()) {
+      String key = scheduleKey(schedule);
+      if (fn.firing.contains(key)) {
+        continue;
+      }
+      io.wavelink.function.CronSchedule cron = fn.crons.computeIfAbsent(key, k -> {
+        try {
+          return schedule.parsed();
+        } catch (IllegalArgumentException e) {
+          return null;
+        }
+      });
+      if (cron == null) {
+        continue;
+      }
+      Instant last = fn.fired.get(key);
+      if (last == null) {
+        // a new schedule: its first tick is the first after now
+        fn.firing.add(key);
+        ctx.pipeToSelf(store.fired(shard, fn.name, key, now), (ok, e) -> new Fired(fn.name, key, null, now, e));
+        continue;
+      }
+      Optional<Instant> first = cron.next(last);
+      if (first.isEmpty() || first.get().isAfter(now)) {
+        continue;
+      }
+      // the latest tick not after now
+      Instant tick = first.get();
+      int missed = 0;
+      for (Optional<Instant> t = cron.next(tick); t.isPresent() && !t.get().isAfter(now) && missed < 100_000; t = cron.next(tick)) {
+        tick = t.get();
+        missed++;
+      }
+      boolean late = Duration.between(tick, now).compareTo(settings.lateMargin().plusSeconds(60)) > 0;
+      Instant fire = tick;
+      fn.firing.add(key);
+      if ((missed > 0 || late) && "skip".equals(schedule.missed())) {
+        log.info("async dispatcher {}: {} skipped {} missed tick(s) of {} (missed: skip)", shard, fn.name, missed + 1, key);
+        ctx.pipeToSelf(store.fired(shard, fn.name, key, fire), (ok, e) -> new Fired(fn.name, key, last, fire, e));
+        continue;
+      }
+      if (missed > 0) {
+        log.info("async dispatcher {}: {} fires one call for {} missed ticks of {} (missed: fire-once)", shard, fn.name, missed + 1, key);
+      }
+      String idempotencyKey = "cron:" + key + ":" + fire.getEpochSecond();
+      CompletionStage<Void> done = store.accept(fn.name, schedule.input().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              idempotencyKey, settings.dispatchers(), "schedule " + key + " tick " + fire)
+          .thenCompose(accepted -> store.fired(shard, fn.name, key, fire));
+      ctx.pipeToSelf(done, (ok, e) -> new Fired(fn.name, key, last, fire, e));
+    }
+  }
+
+  private Behavior<Command> onFired(Fired f) {
+    Fn fn = functions.get(f.function());
+    if (fn == null) {
+      return Behaviors.same();
+    }
+    fn.firing.remove(f.key());
+    if (f.failure() != null) {
+      // tried again at the next tick of the dispatcher: the idempotency key keeps it to one call
+      log.warn("async dispatcher {}: tick {} of {} of {} not fired yet: {}", shard, f.tick(), f.key(), fn.name,
+          f.failure().toString());
+      return Behaviors.same();
+    }
+    fn.fired.merge(f.key(), f.tick(), (a, b) -> a.isAfter(b) ? a : b);
+    fn.nextPollMs = 0;
     return Behaviors.same();
   }
 
@@ -242,9 +358,18 @@ public final class AsyncDispatcher {
     if (fn != null) {
       fn.specAsked = false;
       fn.specAtMs = System.currentTimeMillis();
-      r.spec().ifPresent(s -> {
+      if (!r.known()) {
+        return Behaviors.same();
+      }
+      r.spec().ifPresentOrElse(s -> {
+        if (!s.async().schedules().equals(fn.policy.schedules())) {
+          fn.crons.clear();
+        }
         fn.policy = s.async();
         fn.timeoutMs = s.timeoutMs();
+      }, () -> {
+        // not deployed (any more): its schedules stop
+        fn.policy = new FunctionSpec.AsyncPolicy(fn.policy.retries(), fn.policy.concurrency(), fn.policy.backoffMs());
       });
     }
     return Behaviors.same();
@@ -253,7 +378,10 @@ public final class AsyncDispatcher {
   private void poll(Fn fn, long nowMs) {
     if (!fn.specAsked && nowMs - fn.specAtMs >= SPEC_TTL.toMillis()) {
       fn.specAsked = true;
-      ctx.pipeToSelf(specs.spec(fn.name), (s, e) -> new SpecRead(fn.name, e == null ? s : Optional.empty()));
+      // replies come as messages (ctx.ask): no future per call, no thread per call
+      ctx.ask(FunctionStatus.class, sharding.entityRefFor(FunctionEntity.TYPE_KEY, fn.name), Duration.ofSeconds(5),
+          FunctionEntity.Get::new,
+          (st, e) -> new SpecRead(fn.name, e == null && st.found() ? Optional.of(st.spec()) : Optional.empty(), e == null));
     }
     // rows under another dispatcher's lease whose lease ran out are checked again
     for (Iterator<Map.Entry<String, Instant>> it = fn.foreignUntil.entrySet().iterator(); it.hasNext(); ) {
@@ -265,7 +393,11 @@ public final class AsyncDispatcher {
       }
     }
     // the first calls wait for the spec: its timeout sets their deadline, its policy their retries
-    if (fn.specAtMs == 0 || fn.reading || nowMs < fn.nextPollMs || free(fn) <= 0) {
+    if (fn.specAtMs == 0) {
+      return;
+    }
+    startBuffered(fn);
+    if (fn.reading || nowMs < fn.nextPollMs || free(fn) <= 0 || !fn.buffer.isEmpty()) {
       return;
     }
     fn.reading = true;
@@ -323,12 +455,17 @@ public final class AsyncDispatcher {
       if (fn.known.containsKey(key)) {
         continue;
       }
-      if (free(fn) <= 0) {
+      took = true;
+      if (free(fn) > 0) {
+        check(fn, row);
+      } else if (fn.buffer.size() < PAGE) {
+        // kept in memory, started as slots free up, without reading the queue again
+        fn.known.put(key, row.due());
+        fn.buffer.add(row);
+      } else {
         stoppedAt = row.due();
         break;
       }
-      took = true;
-      check(fn, row);
     }
     if (stoppedAt != null) {
       // the scan resumes here once there is room: a late row found by the sweep pulls it back
@@ -342,10 +479,17 @@ public final class AsyncDispatcher {
       fn.scanFrom = complete ? r.upTo().plusMillis(1) : r.rows().get(r.rows().size() - 1).due();
     }
     prune(fn);
-    boolean idle = !took && fn.busy.isEmpty() && fn.foreign.isEmpty();
+    boolean idle = !took && fn.busy.isEmpty() && fn.foreign.isEmpty() && fn.buffer.isEmpty();
     // a sweep is always followed by a forward scan, at the next tick
     fn.nextPollMs = r.sweep() ? 0 : nowMs + (idle ? settings.idlePollInterval() : settings.pollInterval()).toMillis();
     return Behaviors.same();
+  }
+
+  /** Starts buffered rows while there is room. */
+  private void startBuffered(Fn fn) {
+    while (!fn.buffer.isEmpty() && free(fn) > 0) {
+      check(fn, fn.buffer.poll());
+    }
   }
 
   private static String key(AsyncStore.QueueRow row) {
@@ -396,26 +540,63 @@ public final class AsyncDispatcher {
     return Behaviors.same();
   }
 
+  /** One call's run, from its lease to its outcome. */
+  private record Run(Fn fn, AsyncStore.QueueRow row, AsyncStore.Invocation inv, int attempt, long timeoutMs,
+      FunctionSpec.AsyncPolicy policy, Instant started, Blobs.Ref inputRef) {}
+
+  private record Leased(Run run, Throwable failure) implements Command {}
+
+  private record Invoked(Run run, InvocationReply reply, Throwable failure) implements Command {}
+
   private void run(Fn fn, AsyncStore.QueueRow row, AsyncStore.Invocation inv) {
     int attempt = inv.attempts().size() - inv.attemptBase() + 1;
     long timeoutMs = fn.timeoutMs > 0 ? fn.timeoutMs : 10_000;
-    Duration askTimeout = Duration.ofMillis(timeoutMs).plus(settings.leaseMargin().dividedBy(2));
     Instant started = Instant.now();
     Instant lease = started.plusMillis(timeoutMs).plus(settings.leaseMargin());
-    FunctionSpec.AsyncPolicy policy = fn.policy;
-    CompletionStage<Boolean> done =
-        store.running(inv.id(), lease, started + " " + self)
-            .thenCompose(ok -> invoker.invoke(fn.name, inv.input(), askTimeout)
-                .handle((reply, failure) -> outcome(fn.name, row, inv, attempt, policy, started, reply, failure))
-                .thenCompose(w -> w))
-            .handle((ok, e) -> {
-              if (e != null) {
-                log.warn("async call {} of {}: its outcome was not recorded ({}); it runs again after its lease",
-                    inv.id(), fn.name, e.toString());
-              }
-              return e == null;
-            });
-    ctx.pipeToSelf(done, (ok, e) -> new Finished(fn.name, row, ok != null && ok));
+    Run run = new Run(fn, row, inv, attempt, timeoutMs, fn.policy, started, null);
+    ctx.pipeToSelf(store.running(inv.id(), lease, started + " " + self), (ok, e) -> new Leased(run, e));
+  }
+
+  private Behavior<Command> onLeased(Leased l) {
+    Run run = l.run();
+    if (l.failure() != null) {
+      log.warn("async call {} of {} not started: {}", run.inv().id(), run.fn().name, l.failure().toString());
+      release(run.fn(), run.row(), false);
+      return Behaviors.same();
+    }
+    byte[] input = run.inv().input();
+    Duration askTimeout = Duration.ofMillis(run.timeoutMs()).plus(settings.leaseMargin().dividedBy(2));
+    // a large input travels apart, as a synchronous call's does
+    Blobs.Ref ref = blobs.large(input) ? blobs.put(input, askTimeout) : null;
+    Run sent = new Run(run.fn(), run.row(), run.inv(), run.attempt(), run.timeoutMs(), run.policy(), run.started(), ref);
+    ctx.ask(InvocationReply.class, sharding.entityRefFor(FunctionEntity.TYPE_KEY, run.fn().name), askTimeout,
+        replyTo -> new FunctionEntity.Invoke(ref == null ? input : new byte[0], replyTo, ref),
+        (reply, failure) -> new Invoked(sent, reply, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onInvoked(Invoked i) {
+    Run run = i.run();
+    if (run.inputRef() != null) {
+      blobs.remove(run.inputRef());
+    }
+    CompletionStage<InvocationReply> reply = i.failure() != null
+        ? CompletableFuture.failedFuture(i.failure())
+        : i.reply().outputRef() == null
+            ? CompletableFuture.completedFuture(i.reply())
+            : io.wavelink.gateway.internal.PlainFutures.of(blobs.get(i.reply().outputRef(), true)).thenApply(i.reply()::withOutput);
+    CompletionStage<Boolean> done = reply
+        .handle((r, failure) -> outcome(run.fn().name, run.row(), run.inv(), run.attempt(), run.policy(), run.started(), r, failure))
+        .thenCompose(w -> w)
+        .handle((ok, e) -> {
+          if (e != null) {
+            log.warn("async call {} of {}: its outcome was not recorded ({}); it runs again after its lease",
+                run.inv().id(), run.fn().name, e.toString());
+          }
+          return e == null;
+        });
+    ctx.pipeToSelf(done, (ok, e) -> new Finished(run.fn().name, run.row(), ok != null && ok));
+    return Behaviors.same();
   }
 
   /** Writes what an attempt came to: succeeded, retried, deferred or dead. */
@@ -527,6 +708,7 @@ public final class AsyncDispatcher {
     } else {
       fn.nextPollMs = 0;
     }
+    startBuffered(fn);
   }
 
   private void saveCursor(Fn fn, long nowMs) {

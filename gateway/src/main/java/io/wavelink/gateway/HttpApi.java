@@ -115,7 +115,8 @@ public final class HttpApi extends AllDirectives {
     this.access = new Access(auth);
     this.keysApi = new KeysApi(keys, access);
     this.asyncApi = new AsyncApi(asyncStore, asyncSettings, access,
-        name -> function(name).ask(FunctionEntity.Get::new, settings.controlTimeout()).thenApply(FunctionStatus::found));
+        name -> io.wavelink.gateway.internal.PlainFutures.of(function(name).ask(FunctionEntity.Get::new, settings.controlTimeout()))
+            .thenApply(FunctionStatus::found));
     this.blobs = blobs;
     this.sharding = sharding;
     this.directory = directory;
@@ -287,7 +288,9 @@ public final class HttpApi extends AllDirectives {
                 }
                 CompletionStage<FunctionEntity.DeployReply> reply =
                     function(name).ask(r -> new FunctionEntity.Deploy(spec, expected, r), settings.controlTimeout());
-                return onSuccess(reply, r -> deployed(name, r));
+                return onSuccess(reply, r -> r instanceof FunctionEntity.Deployed
+                    ? asyncApi.afterDeploy(name, spec, () -> deployed(name, r))
+                    : deployed(name, r));
               });
         });
   }
@@ -479,6 +482,7 @@ public final class HttpApi extends AllDirectives {
     specJson.put("asyncRetries", spec.async().retries());
     specJson.put("asyncConcurrency", spec.async().concurrency());
     specJson.put("asyncBackoffMs", spec.async().backoffMs());
+    specJson.put("schedules", spec.async().schedules());
 
     Map<String, Map<String, Integer>> byKind = new LinkedHashMap<>();
     byKind.put("regular", new LinkedHashMap<>());
@@ -539,6 +543,7 @@ public final class HttpApi extends AllDirectives {
           if (!reply.found()) {
             return notFound(name);
           }
+          asyncApi.afterDelete(name);
           return completeJson(StatusCodes.OK, Map.of("name", name, "deleted", true));
         });
   }

@@ -47,7 +47,8 @@ public final class FunctionCli {
       """
       usage: wavelink fn deploy NAME FILE.wasm [--memory MB] [--timeout MS] [--concurrency N]
                                [--min N] [--max N] [--mode dual|sync|async] [--env K=V]...
-             wavelink fn invoke NAME [--data TEXT | --data @FILE | --data -] [-v]
+             wavelink fn invoke NAME [--data TEXT | --data @FILE | --data -] [-v] [--async]
+             wavelink fn invocation ID
              wavelink fn list
              wavelink fn get NAME
              wavelink fn logs NAME [--limit N] [-f]
@@ -55,7 +56,8 @@ public final class FunctionCli {
              wavelink nodes
       options: --url URL   the gateway (default $WAVELINK_URL, else http://localhost:8080)
                --api-key KEY   the API key (default $WAVELINK_API_KEY; bin/wavelink reads data/admin.key)
-      invoke prints the function's output as is; -v also prints the X-WaveLink-* headers to stderr.
+      invoke prints the function's output as is; -v also prints the X-WaveLink-* headers to stderr;
+      --async makes an asynchronous call and prints its id, which fn invocation ID follows.
       logs prints the function's recent calls (its invocation log, oldest first) with their stderr;
       -f follows it until interrupted.
       exit status: 0 done, 1 the function failed (502), 2 bad command line, 3 not found,
@@ -130,7 +132,7 @@ public final class FunctionCli {
         throw new Usage("unknown command '" + group + "' (fn or nodes)");
       }
       if (args.isEmpty()) {
-        throw new Usage("fn needs a subcommand: deploy, invoke, list, get, logs or delete");
+        throw new Usage("fn needs a subcommand: deploy, invoke, invocation, list, get, logs or delete");
       }
       String sub = args.remove(0);
       return switch (sub) {
@@ -141,9 +143,10 @@ public final class FunctionCli {
           yield cli.list();
         }
         case "get" -> cli.show(name(args));
+        case "invocation" -> cli.invocation(name(args));
         case "logs" -> cli.logs(args);
         case "delete" -> cli.delete(name(args));
-        default -> throw new Usage("unknown subcommand 'fn " + sub + "' (deploy, invoke, list, get, logs or delete)");
+        default -> throw new Usage("unknown subcommand 'fn " + sub + "' (deploy, invoke, invocation, list, get, logs or delete)");
       };
     } catch (Usage e) {
       err.println("wavelink: " + e.getMessage());
@@ -213,6 +216,7 @@ public final class FunctionCli {
 
   private int invoke(List<String> args) throws Usage, IOException, InterruptedException {
     boolean verbose = args.remove("-v") | args.remove("--verbose");
+    boolean async = args.remove("--async");
     String data = take(args, "--data");
     String name = name(args);
     byte[] input;
@@ -225,13 +229,13 @@ public final class FunctionCli {
     } else {
       input = data.getBytes(StandardCharsets.UTF_8);
     }
-    HttpResponse<byte[]> r =
-        client.send(
-            request("/v1/functions/" + encode(name) + "/invoke")
-                .timeout(Duration.ofSeconds(330)) // the gateway's own invoke-timeout is 310 s
-                .POST(HttpRequest.BodyPublishers.ofByteArray(input))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+    HttpRequest.Builder call = request("/v1/functions/" + encode(name) + "/invoke")
+        .timeout(Duration.ofSeconds(330)) // the gateway's own invoke-timeout is 310 s
+        .POST(HttpRequest.BodyPublishers.ofByteArray(input));
+    if (async) {
+      call.header("X-WaveLink-Invocation-Type", "async");
+    }
+    HttpResponse<byte[]> r = client.send(call.build(), HttpResponse.BodyHandlers.ofByteArray());
     if (verbose) {
       err.println("HTTP " + r.statusCode());
       r.headers().map().forEach((k, v) -> {
@@ -239,6 +243,10 @@ public final class FunctionCli {
           v.forEach(value -> err.println(k + ": " + value));
         }
       });
+    }
+    if (async && r.statusCode() == 202) {
+      out.println(JSON.readTree(r.body()).path("id").asText());
+      return OK;
     }
     if (r.statusCode() != 200) {
       return failed(r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
@@ -272,6 +280,16 @@ public final class FunctionCli {
       after = page.hasNonNull("next") ? page.get("next").asText() : null;
     } while (after != null);
     printTable(rows);
+    return OK;
+  }
+
+  /** An asynchronous call's record: status, attempts, stderr, where its result is. */
+  private int invocation(String id) throws IOException, InterruptedException {
+    HttpResponse<String> r = get("/v1/invocations/" + encode(id));
+    if (r.statusCode() != 200) {
+      return failed(r.statusCode(), r.body());
+    }
+    out.println(JSON.writeValueAsString(JSON.readTree(r.body())));
     return OK;
   }
 

@@ -94,6 +94,14 @@ class FunctionCliTest {
     assertEquals("from a file", cli("fn", "invoke", "cli-echo", "--data", "@" + input).out());
     assertEquals("from stdin", cliWithInput("from stdin", "fn", "invoke", "cli-echo", "--data", "-").out());
 
+    Run async = cli("fn", "invoke", "cli-echo", "--data", "later", "--async");
+    assertEquals(0, async.status(), async.err());
+    String id = async.out().trim();
+    assertTrue(id.startsWith("inv_"), async.out());
+    io.wavelink.persistence.testkit.Await.until("the async call succeeded", java.time.Duration.ofSeconds(60),
+        () -> cli("fn", "invocation", id).out().contains("\"status\" : \"succeeded\""));
+    assertEquals(FunctionCli.NOT_FOUND, cli("fn", "invocation", "inv_nope").status());
+
     Run list = cli("fn", "list");
     assertEquals(0, list.status(), list.err());
     assertTrue(list.out().startsWith("NAME"), list.out());

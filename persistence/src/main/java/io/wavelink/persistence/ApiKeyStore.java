@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 
 /**
  * API keys in Cassandra (tables {@code wavelink.api_keys} and {@code wavelink.api_key_ids} of
@@ -55,7 +54,7 @@ public final class ApiKeyStore {
   /** The store of {@code system}, on the journal's driver session. */
   public static ApiKeyStore create(ClassicActorSystemProvider system) {
     return new ApiKeyStore(
-        CassandraSessionRegistry.get(system).sessionFor(JournalHealth.PLUGIN_CONFIG_PATH).underlying());
+        io.wavelink.persistence.internal.DriverSessions.journalSession(system, JournalHealth.PLUGIN_CONFIG_PATH));
   }
 
   /** A store on a session of the caller's (tests, tools). */

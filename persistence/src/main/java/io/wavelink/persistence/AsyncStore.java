@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 
 /**
  * Asynchronous invocations in Cassandra: the tables {@code async_*} of {@link Schema}. This is the
@@ -64,6 +63,7 @@ public final class AsyncStore {
    * @param starts when and where each run began: more starts than attempts means a run was cut
    *     short (its dispatcher's member died) and the call ran again (at least once)
    * @param attemptBase attempts before the last redrive (they do not count against the retries)
+   * @param source what made the call: empty for a client's, else e.g. the schedule and its tick
    */
   public record Invocation(
       String id,
@@ -79,7 +79,8 @@ public final class AsyncStore {
       int attemptBase,
       byte[] result,
       String stderr,
-      String message) {
+      String message,
+      String source) {
 
     public boolean terminal() {
       return SUCCEEDED.equals(status) || DEAD.equals(status);
@@ -105,6 +106,9 @@ public final class AsyncStore {
   private final int ttlSeconds;
   private final int idempotencyTtlSeconds;
   private final Map<String, CompletionStage<PreparedStatement>> prepared = new ConcurrentHashMap<>();
+  /** when this store last wrote each function's backlog entry */
+  private final Map<String, Long> backlogWrittenAt = new ConcurrentHashMap<>();
+  private static final long BACKLOG_REFRESH_MS = 60_000;
 
   private AsyncStore(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow) {
     this.session = session;
@@ -115,7 +119,7 @@ public final class AsyncStore {
   /** The store of {@code system}, on the journal's driver session. */
   public static AsyncStore create(ClassicActorSystemProvider system, Duration retention, Duration idempotencyWindow) {
     return new AsyncStore(
-        CassandraSessionRegistry.get(system).sessionFor(JournalHealth.PLUGIN_CONFIG_PATH).underlying(),
+        io.wavelink.persistence.internal.DriverSessions.journalSession(system, JournalHealth.PLUGIN_CONFIG_PATH),
         retention, idempotencyWindow);
   }
 
@@ -149,36 +153,47 @@ public final class AsyncStore {
    * half-way is completed by the retry. Completes exceptionally if Cassandra did not take it.
    */
   public CompletionStage<Accepted> accept(String function, byte[] input, String idempotencyKey, int shards) {
+    return accept(function, input, idempotencyKey, shards, "");
+  }
+
+  /** {@link #accept(String, byte[], String, int)}, saying what made the call ({@code source}). */
+  public CompletionStage<Accepted> accept(String function, byte[] input, String idempotencyKey, int shards, String source) {
     String fresh = newId();
     if (idempotencyKey == null) {
-      return write(function, fresh, input, shards).thenApply(done -> new Accepted(fresh, false));
+      return write(function, fresh, input, shards, source).thenApply(done -> new Accepted(fresh, false));
     }
     return execute(
             "INSERT INTO " + KS + ".async_idempotency (function, key, id) VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?",
             function, idempotencyKey, fresh, idempotencyTtlSeconds)
         .thenCompose(rs -> {
           if (rs.wasApplied()) {
-            return write(function, fresh, input, shards).thenApply(done -> new Accepted(fresh, false));
+            return write(function, fresh, input, shards, source).thenApply(done -> new Accepted(fresh, false));
           }
           String first = rs.one().getString("id");
           return get(first).thenCompose(existing -> existing.isPresent()
               ? CompletableFuture.completedFuture(new Accepted(first, true))
-              : write(function, first, input, shards).thenApply(done -> new Accepted(first, true)));
+              : write(function, first, input, shards, source).thenApply(done -> new Accepted(first, true)));
         });
   }
 
-  private CompletionStage<Void> write(String function, String id, byte[] input, int shards) {
+  private CompletionStage<Void> write(String function, String id, byte[] input, int shards, String source) {
     Instant now = Instant.now();
     CompletableFuture<?> record = execute(
             "INSERT INTO " + KS + ".async_invocations (id, function, status, seq, input, created_at, updated_at,"
-                + " attempt_base) VALUES (?, ?, ?, 0, ?, ?, ?, 0) USING TTL ?",
-            id, function, QUEUED, ByteBuffer.wrap(input), now, now, ttlSeconds)
+                + " attempt_base, source) VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?) USING TTL ?",
+            id, function, QUEUED, ByteBuffer.wrap(input), now, now, source, ttlSeconds)
         .toCompletableFuture();
     CompletableFuture<?> queued = enqueue(function, id, 0, now).toCompletableFuture();
-    CompletableFuture<?> backlog = execute(
-            "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
-            ttlSeconds, now, shardOf(function, shards), function)
-        .toCompletableFuture();
+    // the backlog entry only tells the dispatcher to look at the function: written once a minute per
+    // function and store (its TTL is the retention), not on every accept
+    Long written = backlogWrittenAt.get(function);
+    CompletableFuture<?> backlog = written != null && now.toEpochMilli() - written < Math.min(BACKLOG_REFRESH_MS, ttlSeconds * 500L)
+        ? CompletableFuture.completedFuture(null)
+        : execute(
+                "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
+                ttlSeconds, now, shardOf(function, shards), function)
+            .thenApply(rs -> backlogWrittenAt.put(function, now.toEpochMilli()))
+            .toCompletableFuture();
     CompletableFuture<?> listed = execute(
             "INSERT INTO " + KS + ".async_by_function (function, created, id) VALUES (?, ?, ?) USING TTL ?",
             function, Uuids.timeBased(), id, ttlSeconds)
@@ -198,7 +213,7 @@ public final class AsyncStore {
   public CompletionStage<Optional<Invocation>> get(String id) {
     return execute(
             "SELECT id, function, status, seq, input, created_at, updated_at, lease_until, attempts, starts, attempt_base,"
-                + " result, stderr, message FROM " + KS + ".async_invocations WHERE id = ?",
+                + " result, stderr, message, source FROM " + KS + ".async_invocations WHERE id = ?",
             id)
         .thenApply(rs -> Optional.ofNullable(rs.one()).map(AsyncStore::invocation));
   }
@@ -208,7 +223,7 @@ public final class AsyncStore {
         r.getString("id"), r.getString("function"), r.getString("status"), r.getInt("seq"), bytes(r.getByteBuffer("input")),
         r.getInstant("created_at"), r.getInstant("updated_at"), r.getInstant("lease_until"),
         r.getList("attempts", String.class), r.getList("starts", String.class), r.getInt("attempt_base"), bytes(r.getByteBuffer("result")),
-        r.getString("stderr"), r.getString("message"));
+        r.getString("stderr"), r.getString("message"), r.getString("source") == null ? "" : r.getString("source"));
   }
 
   private static byte[] bytes(ByteBuffer b) {
@@ -369,6 +384,41 @@ public final class AsyncStore {
               function, id))
           .thenApply(done -> true);
     });
+  }
+
+  // ---------------------------------------------------------------- schedules
+
+  /** A function with cron schedules, and each schedule's last fired tick by its key. */
+  public record Scheduled(String function, Map<String, Instant> fired) {}
+
+  /** Registers (true) or unregisters {@code function} with the dispatcher that serves it. */
+  public CompletionStage<Void> schedules(String function, boolean has, int shards) {
+    return (has
+            // the row marker alone: the fired ticks of schedules kept across a redeploy stay
+            ? execute("INSERT INTO " + KS + ".async_schedules (shard, function) VALUES (?, ?)",
+                shardOf(function, shards), function)
+            : execute("DELETE FROM " + KS + ".async_schedules WHERE shard = ? AND function = ?",
+                shardOf(function, shards), function))
+        .thenApply(rs -> null);
+  }
+
+  /** The functions with schedules of dispatcher shard {@code shard}. */
+  public CompletionStage<List<Scheduled>> scheduled(int shard) {
+    return execute("SELECT function, fired FROM " + KS + ".async_schedules WHERE shard = ?", shard)
+        .thenApply(rs -> {
+          List<Scheduled> out = new ArrayList<>();
+          for (Row r : rs.currentPage()) {
+            out.add(new Scheduled(r.getString("function"), r.getMap("fired", String.class, Instant.class)));
+          }
+          return out;
+        });
+  }
+
+  /** Remembers the last tick of schedule {@code key} that {@code function} fired (or its baseline). */
+  public CompletionStage<Void> fired(int shard, String function, String key, Instant tick) {
+    return execute("UPDATE " + KS + ".async_schedules SET fired[?] = ? WHERE shard = ? AND function = ?",
+            key, tick, shard, function)
+        .thenApply(rs -> null);
   }
 
   // ---------------------------------------------------------------- plumbing

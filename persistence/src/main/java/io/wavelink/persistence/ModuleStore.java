@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 
 /**
  * Function modules by content, in Cassandra: a module is stored once under the SHA-256 of its bytes
@@ -119,7 +118,7 @@ public final class ModuleStore {
    */
   public static ModuleStore create(ClassicActorSystemProvider system) {
     return new ModuleStore(
-        CassandraSessionRegistry.get(system).sessionFor(JournalHealth.PLUGIN_CONFIG_PATH).underlying(),
+        io.wavelink.persistence.internal.DriverSessions.journalSession(system, JournalHealth.PLUGIN_CONFIG_PATH),
         Settings.create(system.classicSystem().settings().config()),
         system.classicSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
   }

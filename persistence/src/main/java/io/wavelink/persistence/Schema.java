@@ -52,6 +52,7 @@ public final class Schema {
           "async_backlog",
           "async_by_function",
           "async_dead_letters",
+          "async_schedules",
           "async_idempotency");
 
   /** The tables of the {@link ModuleStore}, in the journal's keyspace (not the plugin's). */
@@ -63,7 +64,7 @@ public final class Schema {
   /** The tables of the {@link AsyncStore}, in the journal's keyspace. */
   public static final List<String> ASYNC_TABLES =
       List.of("async_invocations", "async_queue", "async_backlog", "async_by_function", "async_dead_letters",
-          "async_idempotency");
+          "async_schedules", "async_idempotency");
 
   /** WaveLink's own tables in the journal's keyspace (beside the journal plugin's). */
   public static final List<String> OWN_TABLES =

@@ -29,7 +29,11 @@ final class SpecCodec {
         .setAsync(FunctionProtos.AsyncPolicy.newBuilder()
             .setRetries(s.async().retries())
             .setConcurrency(s.async().concurrency())
-            .setBackoffMs(s.async().backoffMs()))
+            .setBackoffMs(s.async().backoffMs())
+            .addAllSchedules(s.async().schedules().stream()
+                .map(c -> FunctionProtos.Schedule.newBuilder()
+                    .setCron(c.cron()).setTimeZone(c.timeZone()).setInput(c.input()).setMissed(c.missed()).build())
+                .toList()))
         .build();
   }
 
@@ -49,7 +53,10 @@ final class SpecCodec {
         p.getAutoscalingMap(),
         // a spec written before async calls existed takes the defaults
         p.hasAsync()
-            ? new FunctionSpec.AsyncPolicy(p.getAsync().getRetries(), p.getAsync().getConcurrency(), p.getAsync().getBackoffMs())
+            ? new FunctionSpec.AsyncPolicy(p.getAsync().getRetries(), p.getAsync().getConcurrency(), p.getAsync().getBackoffMs(),
+                p.getAsync().getSchedulesList().stream()
+                    .map(c -> new FunctionSpec.Schedule(c.getCron(), c.getTimeZone(), c.getInput(), c.getMissed()))
+                    .toList())
             : FunctionSpec.AsyncPolicy.DEFAULT);
   }
 

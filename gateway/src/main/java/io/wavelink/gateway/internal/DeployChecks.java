@@ -87,7 +87,8 @@ public final class DeployChecks implements AutoCloseable {
       Map<String, Double> autoscaling,
       Integer asyncRetries,
       Integer asyncConcurrency,
-      Long asyncBackoffMs) {}
+      Long asyncBackoffMs,
+      List<FunctionSpec.Schedule> schedules) {}
 
   private static final Logger log = LoggerFactory.getLogger(DeployChecks.class);
 
@@ -320,7 +321,8 @@ public final class DeployChecks implements AutoCloseable {
         new FunctionSpec.AsyncPolicy(
             r.asyncRetries() == null ? FunctionSpec.AsyncPolicy.DEFAULT.retries() : r.asyncRetries(),
             r.asyncConcurrency() == null ? FunctionSpec.AsyncPolicy.DEFAULT.concurrency() : r.asyncConcurrency(),
-            r.asyncBackoffMs() == null ? FunctionSpec.AsyncPolicy.DEFAULT.backoffMs() : r.asyncBackoffMs()));
+            r.asyncBackoffMs() == null ? FunctionSpec.AsyncPolicy.DEFAULT.backoffMs() : r.asyncBackoffMs(),
+            r.schedules()));
   }
 
   private static FunctionSpec withModule(FunctionSpec s, ModuleRef module) {

@@ -45,4 +45,26 @@ public final class DriverSessions {
     options.put(TypedDriverOption.METADATA_TOKEN_MAP_ENABLED, false);
     return CqlSession.builder().withConfigLoader(DriverConfigLoader.fromMap(options)).build();
   }
+
+  /**
+   * The journal's driver session of {@code system}, as a plain {@link java.util.concurrent.CompletableFuture}.
+   * The registry hands out a Scala future converted to Java, whose {@code thenCompose} and friends
+   * run their function asynchronously on the common pool; on a machine with two cores that pool is
+   * a new thread per call (CompletableFuture's ThreadPerTaskExecutor): thousands of threads a second
+   * under load. A plain future runs them where the session completes, or at once once it has.
+   */
+  public static java.util.concurrent.CompletableFuture<CqlSession> journalSession(
+      org.apache.pekko.actor.ClassicActorSystemProvider system, String pluginConfigPath) {
+    java.util.concurrent.CompletableFuture<CqlSession> plain = new java.util.concurrent.CompletableFuture<>();
+    org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry.get(system)
+        .sessionFor(pluginConfigPath).underlying()
+        .whenComplete((session, failure) -> {
+          if (failure != null) {
+            plain.completeExceptionally(failure);
+          } else {
+            plain.complete(session);
+          }
+        });
+    return plain;
+  }
 }
