@@ -226,13 +226,17 @@ final class AsyncApi extends AllDirectives {
       });
       return onComplete(listed, r -> r.isSuccess()
           ? json(StatusCodes.OK, r.get())
-          : badPageOrUnavailable(r.failed().get()));
+          : badPageOrUnavailable(r.failed().get(), page.isPresent()));
     }));
   }
 
-  private Route badPageOrUnavailable(Throwable t) {
+  private Route badPageOrUnavailable(Throwable t, boolean paged) {
     Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (c instanceof IllegalArgumentException) {
+    boolean unreachable = c instanceof com.datastax.oss.driver.api.core.DriverTimeoutException
+        || c instanceof com.datastax.oss.driver.api.core.AllNodesFailedException
+        || c instanceof com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
+    // a token that decodes but is not a paging state of this query: Cassandra refuses it
+    if (c instanceof IllegalArgumentException || (paged && !unreachable)) {
       return error(StatusCodes.BAD_REQUEST, "invalid_page", "page must be the next token of an earlier page");
     }
     return unavailable("the invocations could not be listed", t);

@@ -60,6 +60,8 @@ public final class AsyncDispatcher {
   private static final Duration SPEC_TTL = Duration.ofSeconds(5);
   private static final Duration CURSOR_EVERY = Duration.ofSeconds(2);
   private static final Duration BACKLOG_EVERY = Duration.ofSeconds(1);
+  /** how long a queue row whose record is missing (or behind) is looked at again before it is dropped */
+  private static final Duration RECORD_GRACE = Duration.ofSeconds(30);
 
   /** Starts the dispatchers on the members with {@code role}, invoking through {@code sharding}. */
   public static void init(
@@ -82,8 +84,8 @@ public final class AsyncDispatcher {
 
   private record BacklogRead(List<AsyncStore.Backlog> functions, Throwable failure) implements Command {}
 
-  private record RowsRead(String function, boolean sweep, Instant upTo, List<AsyncStore.QueueRow> rows, Throwable failure)
-      implements Command {}
+  private record RowsRead(String function, boolean sweep, Instant upTo, int limit, List<AsyncStore.QueueRow> rows,
+      Throwable failure) implements Command {}
 
   private record Checked(String function, AsyncStore.QueueRow row, Optional<AsyncStore.Invocation> record, Throwable failure)
       implements Command {}
@@ -112,6 +114,8 @@ public final class AsyncDispatcher {
     final Map<String, Instant> busy = new HashMap<>();
     /** rows read and not yet started (no room then), in due order: started before the next read */
     final java.util.ArrayDeque<AsyncStore.QueueRow> buffer = new java.util.ArrayDeque<>();
+    /** rows a forward scan reads at most */
+    int pageLimit = PAGE;
     /** rows running under another dispatcher's lease: due, and when to look again */
     final Map<String, AsyncStore.QueueRow> foreign = new HashMap<>();
     final Map<String, Instant> foreignUntil = new HashMap<>();
@@ -122,6 +126,8 @@ public final class AsyncDispatcher {
     long timeoutMs = -1;
     /** when the spec was last read; 0: never (the first calls wait for it) */
     long specAtMs;
+    long specRetryAtMs;
+    boolean policyKnown;
     boolean specAsked;
     /** the last tick fired of each schedule, by {@link #scheduleKey}; a firing in progress counts */
     final Map<String, Instant> fired = new HashMap<>();
@@ -310,23 +316,31 @@ public final class AsyncDispatcher {
       if (first.isEmpty() || first.get().isAfter(now)) {
         continue;
       }
-      // the latest tick not after now
-      Instant tick = first.get();
-      int missed = 0;
-      for (Optional<Instant> t = cron.next(tick); t.isPresent() && !t.get().isAfter(now) && missed < 100_000; t = cron.next(tick)) {
+      // the latest tick not after now, looked for within the last day when the gap is longer (a
+      // schedule of every second missed for days is not walked tick by tick)
+      Instant from = last.isBefore(now.minus(Duration.ofDays(1))) ? now.minus(Duration.ofDays(1)) : last;
+      Instant tick = null;
+      for (Optional<Instant> t = cron.next(from); t.isPresent() && !t.get().isAfter(now); t = cron.next(t.get())) {
         tick = t.get();
-        missed++;
       }
+      if (tick == null) {
+        // ticks only before the last day (a sparse schedule): the latest of those
+        tick = first.get();
+        for (Optional<Instant> t = cron.next(tick); t.isPresent() && !t.get().isAfter(now); t = cron.next(tick)) {
+          tick = t.get();
+        }
+      }
+      int missed = tick.equals(first.get()) ? 0 : 1;
       boolean late = Duration.between(tick, now).compareTo(settings.lateMargin().plusSeconds(60)) > 0;
       Instant fire = tick;
       fn.firing.add(key);
       if ((missed > 0 || late) && "skip".equals(schedule.missed())) {
-        log.info("async dispatcher {}: {} skipped {} missed tick(s) of {} (missed: skip)", shard, fn.name, missed + 1, key);
+        log.info("async dispatcher {}: {} skipped the missed ticks of {} up to {} (missed: skip)", shard, fn.name, key, fire);
         ctx.pipeToSelf(store.fired(shard, fn.name, key, fire), (ok, e) -> new Fired(fn.name, key, last, fire, e));
         continue;
       }
       if (missed > 0) {
-        log.info("async dispatcher {}: {} fires one call for {} missed ticks of {} (missed: fire-once)", shard, fn.name, missed + 1, key);
+        log.info("async dispatcher {}: {} fires one call for the missed ticks of {} up to {} (missed: fire-once)", shard, fn.name, key, fire);
       }
       String idempotencyKey = "cron:" + key + ":" + fire.getEpochSecond();
       CompletionStage<Void> done = store.accept(fn.name, schedule.input().getBytes(java.nio.charset.StandardCharsets.UTF_8),
@@ -359,8 +373,15 @@ public final class AsyncDispatcher {
       fn.specAsked = false;
       fn.specAtMs = System.currentTimeMillis();
       if (!r.known()) {
+        // the entity did not answer: keep what was known; a function never read yet keeps waiting
+        if (fn.policyKnown) {
+          return Behaviors.same();
+        }
+        fn.specAtMs = 0;
+        fn.specRetryAtMs = System.currentTimeMillis() + 1000;
         return Behaviors.same();
       }
+      fn.policyKnown = true;
       r.spec().ifPresentOrElse(s -> {
         if (!s.async().schedules().equals(fn.policy.schedules())) {
           fn.crons.clear();
@@ -376,7 +397,7 @@ public final class AsyncDispatcher {
   }
 
   private void poll(Fn fn, long nowMs) {
-    if (!fn.specAsked && nowMs - fn.specAtMs >= SPEC_TTL.toMillis()) {
+    if (!fn.specAsked && nowMs - fn.specAtMs >= SPEC_TTL.toMillis() && nowMs >= fn.specRetryAtMs) {
       fn.specAsked = true;
       // replies come as messages (ctx.ask): no future per call, no thread per call
       ctx.ask(FunctionStatus.class, sharding.entityRefFor(FunctionEntity.TYPE_KEY, fn.name), Duration.ofSeconds(5),
@@ -386,7 +407,8 @@ public final class AsyncDispatcher {
     // rows under another dispatcher's lease whose lease ran out are checked again
     for (Iterator<Map.Entry<String, Instant>> it = fn.foreignUntil.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Instant> e = it.next();
-      if (e.getValue().toEpochMilli() <= nowMs && free(fn) > 0) {
+      // the row counts in foreign already: it needs no room of its function's, only the dispatcher's
+      if (e.getValue().toEpochMilli() <= nowMs && settings.maxInFlight() - inFlight > 0) {
         AsyncStore.QueueRow row = fn.foreign.remove(e.getKey());
         it.remove();
         check(fn, row);
@@ -407,9 +429,10 @@ public final class AsyncDispatcher {
       fn.lastSweepMs = nowMs;
       Instant from = fn.scanFrom.minus(settings.lateMargin());
       Instant to = fn.scanFrom.minusMillis(1);
-      ctx.pipeToSelf(range(fn.name, from, to, PAGE * 4), (rows, e) -> new RowsRead(fn.name, true, to, rows, e));
+      ctx.pipeToSelf(range(fn.name, from, to, PAGE * 4), (rows, e) -> new RowsRead(fn.name, true, to, PAGE * 4, rows, e));
     } else {
-      ctx.pipeToSelf(range(fn.name, fn.scanFrom, now, PAGE), (rows, e) -> new RowsRead(fn.name, false, now, rows, e));
+      int limit = fn.pageLimit;
+      ctx.pipeToSelf(range(fn.name, fn.scanFrom, now, limit), (rows, e) -> new RowsRead(fn.name, false, now, limit, rows, e));
     }
   }
 
@@ -433,7 +456,7 @@ public final class AsyncDispatcher {
   }
 
   private int free(Fn fn) {
-    return Math.min(fn.policy.concurrency() - fn.busy.size(), settings.maxInFlight() - inFlight);
+    return Math.min(fn.policy.concurrency() - fn.busy.size() - fn.foreign.size(), settings.maxInFlight() - inFlight);
   }
 
   private Behavior<Command> onRows(RowsRead r) {
@@ -475,8 +498,11 @@ public final class AsyncDispatcher {
         fn.scanFrom = stoppedAt;
       }
     } else if (!r.sweep()) {
-      boolean complete = r.rows().size() < PAGE;
-      fn.scanFrom = complete ? r.upTo().plusMillis(1) : r.rows().get(r.rows().size() - 1).due();
+      boolean complete = r.rows().size() < r.limit();
+      Instant next = complete ? r.upTo().plusMillis(1) : r.rows().get(r.rows().size() - 1).due();
+      // a full page that did not move the scan (more rows due in one millisecond than a page): read more
+      fn.pageLimit = !complete && !next.isAfter(fn.scanFrom) ? Math.min(fn.pageLimit * 2, 1 << 16) : PAGE;
+      fn.scanFrom = next;
     }
     prune(fn);
     boolean idle = !took && fn.busy.isEmpty() && fn.foreign.isEmpty() && fn.buffer.isEmpty();
@@ -503,6 +529,11 @@ public final class AsyncDispatcher {
   }
 
   private void check(Fn fn, AsyncStore.QueueRow row) {
+    if (fn.busy.containsKey(key(row)) || fn.foreign.containsKey(key(row))) {
+      // read again (the scan went back): it is in hand already
+      fn.known.put(key(row), row.due());
+      return;
+    }
     fn.known.put(key(row), row.due());
     fn.busy.put(key(row), row.due());
     inFlight++;
@@ -521,23 +552,36 @@ public final class AsyncDispatcher {
       return Behaviors.same();
     }
     Optional<AsyncStore.Invocation> found = c.record();
+    Instant now = Instant.now();
+    if ((found.isEmpty() || found.get().seq() < c.row().seq())
+        && c.row().due().plus(RECORD_GRACE).isAfter(now)) {
+      // the row is there before its record (or the record's new seq): the writes of an accept or a
+      // redrive land in either order; look again shortly, as for a row under a lease
+      wait(fn, c.row(), now.plusSeconds(1));
+      return Behaviors.same();
+    }
     if (found.isEmpty() || found.get().seq() != c.row().seq() || found.get().terminal()) {
       // expired, half-accepted (the client saw a 503), superseded by a retry, or done
       release(fn, c.row(), true);
       return Behaviors.same();
     }
     AsyncStore.Invocation inv = found.get();
-    Instant now = Instant.now();
     if (AsyncStore.RUNNING.equals(inv.status()) && inv.leaseUntil() != null && inv.leaseUntil().isAfter(now)) {
       // another dispatcher (the one before a hand-over) runs it: look again when its lease is up
-      fn.busy.remove(key(c.row()));
-      inFlight--;
-      fn.foreign.put(key(c.row()), c.row());
-      fn.foreignUntil.put(key(c.row()), inv.leaseUntil());
+      wait(fn, c.row(), inv.leaseUntil());
       return Behaviors.same();
     }
     run(fn, c.row(), inv);
     return Behaviors.same();
+  }
+
+  /** A row to look at again at {@code until}; it counts against the function's concurrency meanwhile. */
+  private void wait(Fn fn, AsyncStore.QueueRow row, Instant until) {
+    if (fn.busy.remove(key(row)) != null) {
+      inFlight--;
+    }
+    fn.foreign.put(key(row), row);
+    fn.foreignUntil.put(key(row), until);
   }
 
   /** One call's run, from its lease to its outcome. */

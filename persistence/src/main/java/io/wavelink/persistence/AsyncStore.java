@@ -51,6 +51,7 @@ public final class AsyncStore {
   public static final String DEAD = "dead";
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String REDRIVEN = "redriven";
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
   private static final String KS = Schema.JOURNAL_KEYSPACE;
 
@@ -170,35 +171,59 @@ public final class AsyncStore {
             return write(function, fresh, input, shards, source).thenApply(done -> new Accepted(fresh, false));
           }
           String first = rs.one().getString("id");
-          return get(first).thenCompose(existing -> existing.isPresent()
-              ? CompletableFuture.completedFuture(new Accepted(first, true))
-              : write(function, first, input, shards, source).thenApply(done -> new Accepted(first, true)));
+          return get(first).thenCompose(existing -> {
+            if (existing.isEmpty()) {
+              // the first attempt's writes failed before its record: make them now
+              return write(function, first, input, shards, source).thenApply(done -> new Accepted(first, true));
+            }
+            Invocation inv = existing.get();
+            if (QUEUED.equals(inv.status()) && inv.seq() == 0 && inv.attempts().isEmpty() && inv.starts().isEmpty()) {
+              // never started: its queue row may be the write that failed; another row for the same
+              // call and seq is harmless (a dispatcher runs a call and seq once)
+              return enqueue(function, first, 0, Instant.now())
+                  .thenCompose(done -> touchBacklog(function, shards, Instant.now(), true))
+                  .thenApply(done -> new Accepted(first, true));
+            }
+            return CompletableFuture.completedFuture(new Accepted(first, true));
+          });
         });
   }
 
   private CompletionStage<Void> write(String function, String id, byte[] input, int shards, String source) {
     Instant now = Instant.now();
-    CompletableFuture<?> record = execute(
+    // the record first: a dispatcher that finds a queue row without its record looks again for a
+    // while, but a record is never there without the write of its row having been tried
+    return execute(
             "INSERT INTO " + KS + ".async_invocations (id, function, status, seq, input, created_at, updated_at,"
                 + " attempt_base, source) VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?) USING TTL ?",
             id, function, QUEUED, ByteBuffer.wrap(input), now, now, source, ttlSeconds)
-        .toCompletableFuture();
-    CompletableFuture<?> queued = enqueue(function, id, 0, now).toCompletableFuture();
-    // the backlog entry only tells the dispatcher to look at the function: written once a minute per
-    // function and store (its TTL is the retention), not on every accept
+        .thenCompose(recorded -> {
+          CompletableFuture<?> queued = enqueue(function, id, 0, now).toCompletableFuture();
+          CompletableFuture<?> backlog = touchBacklog(function, shards, now, false).toCompletableFuture();
+          CompletableFuture<?> listed = execute(
+                  "INSERT INTO " + KS + ".async_by_function (function, created, id) VALUES (?, ?, ?) USING TTL ?",
+                  function, Uuids.timeBased(), id, ttlSeconds)
+              .toCompletableFuture();
+          return CompletableFuture.allOf(queued, backlog, listed);
+        });
+  }
+
+  /**
+   * The backlog entry only tells the dispatcher to look at the function: written once a minute per
+   * function and store (its TTL is the retention), not on every accept, unless {@code always}.
+   */
+  private CompletionStage<Void> touchBacklog(String function, int shards, Instant now, boolean always) {
     Long written = backlogWrittenAt.get(function);
-    CompletableFuture<?> backlog = written != null && now.toEpochMilli() - written < Math.min(BACKLOG_REFRESH_MS, ttlSeconds * 500L)
-        ? CompletableFuture.completedFuture(null)
-        : execute(
-                "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
-                ttlSeconds, now, shardOf(function, shards), function)
-            .thenApply(rs -> backlogWrittenAt.put(function, now.toEpochMilli()))
-            .toCompletableFuture();
-    CompletableFuture<?> listed = execute(
-            "INSERT INTO " + KS + ".async_by_function (function, created, id) VALUES (?, ?, ?) USING TTL ?",
-            function, Uuids.timeBased(), id, ttlSeconds)
-        .toCompletableFuture();
-    return CompletableFuture.allOf(record, queued, backlog, listed);
+    if (!always && written != null && now.toEpochMilli() - written < Math.min(BACKLOG_REFRESH_MS, ttlSeconds * 500L)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return execute(
+            "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
+            ttlSeconds, now, shardOf(function, shards), function)
+        .thenApply(rs -> {
+          backlogWrittenAt.put(function, now.toEpochMilli());
+          return null;
+        });
   }
 
   private CompletionStage<AsyncResultSet> enqueue(String function, String id, int seq, Instant due) {
@@ -278,13 +303,8 @@ public final class AsyncStore {
   /** The functions of dispatcher shard {@code shard}. */
   public CompletionStage<List<Backlog>> backlog(int shard) {
     return execute("SELECT function, cursor FROM " + KS + ".async_backlog WHERE shard = ?", shard)
-        .thenApply(rs -> {
-          List<Backlog> out = new ArrayList<>();
-          for (Row r : rs.currentPage()) {
-            out.add(new Backlog(r.getString("function"), r.getInstant("cursor")));
-          }
-          return out;
-        });
+        .thenCompose(AsyncStore::allRows)
+        .thenApply(rows -> rows.stream().map(r -> new Backlog(r.getString("function"), r.getInstant("cursor"))).toList());
   }
 
   /**
@@ -296,13 +316,8 @@ public final class AsyncStore {
             "SELECT due, id, seq FROM " + KS + ".async_queue WHERE function = ? AND hour = ? AND due >= ? AND due <= ?"
                 + " LIMIT ?",
             function, hour(from), from, to, limit)
-        .thenApply(rs -> {
-          List<QueueRow> out = new ArrayList<>();
-          for (Row r : rs.currentPage()) {
-            out.add(new QueueRow(r.getInstant("due"), r.getString("id"), r.getInt("seq")));
-          }
-          return out;
-        });
+        .thenCompose(AsyncStore::allRows)
+        .thenApply(rows -> rows.stream().map(r -> new QueueRow(r.getInstant("due"), r.getString("id"), r.getInt("seq"))).toList());
   }
 
   // ---------------------------------------------------------------- dispatcher writes
@@ -367,19 +382,26 @@ public final class AsyncStore {
    */
   public CompletionStage<Boolean> redrive(String function, String id, int shards) {
     return get(id).thenCompose(found -> {
-      if (found.isEmpty() || !found.get().function().equals(function) || !DEAD.equals(found.get().status())) {
+      if (found.isEmpty() || !found.get().function().equals(function)) {
         return CompletableFuture.completedFuture(false);
       }
       Invocation inv = found.get();
-      int seq = inv.seq() + 1;
+      // a redrive whose queue row was not written (the client saw a 503) may be sent again
+      boolean again = QUEUED.equals(inv.status()) && REDRIVEN.equals(inv.message());
+      if (!DEAD.equals(inv.status()) && !again) {
+        return CompletableFuture.completedFuture(false);
+      }
+      int seq = again ? inv.seq() : inv.seq() + 1;
       Instant now = Instant.now();
-      return enqueue(function, id, seq, now)
-          .thenCompose(done -> execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, seq = ?,"
+      // the record first: a row found before its record's new seq is looked at again (see write)
+      CompletionStage<AsyncResultSet> recorded = again
+          ? CompletableFuture.completedFuture(null)
+          : execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, seq = ?,"
                   + " attempt_base = ?, message = ?, updated_at = ? WHERE id = ?",
-              ttlSeconds, QUEUED, seq, inv.attempts().size(), "redriven", now, id))
-          .thenCompose(done -> execute(
-              "UPDATE " + KS + ".async_backlog USING TTL ? SET last_accept = ? WHERE shard = ? AND function = ?",
-              ttlSeconds, now, shardOf(function, shards), function))
+              ttlSeconds, QUEUED, seq, inv.attempts().size(), REDRIVEN, now, id);
+      return recorded
+          .thenCompose(done -> enqueue(function, id, seq, now))
+          .thenCompose(done -> touchBacklog(function, shards, now, true))
           .thenCompose(done -> execute("DELETE FROM " + KS + ".async_dead_letters WHERE function = ? AND id = ?",
               function, id))
           .thenApply(done -> true);
@@ -405,13 +427,9 @@ public final class AsyncStore {
   /** The functions with schedules of dispatcher shard {@code shard}. */
   public CompletionStage<List<Scheduled>> scheduled(int shard) {
     return execute("SELECT function, fired FROM " + KS + ".async_schedules WHERE shard = ?", shard)
-        .thenApply(rs -> {
-          List<Scheduled> out = new ArrayList<>();
-          for (Row r : rs.currentPage()) {
-            out.add(new Scheduled(r.getString("function"), r.getMap("fired", String.class, Instant.class)));
-          }
-          return out;
-        });
+        .thenCompose(AsyncStore::allRows)
+        .thenApply(rows -> rows.stream()
+            .map(r -> new Scheduled(r.getString("function"), r.getMap("fired", String.class, Instant.class))).toList());
   }
 
   /** Remembers the last tick of schedule {@code key} that {@code function} fired (or its baseline). */
@@ -422,6 +440,22 @@ public final class AsyncStore {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /** Every row of a result, page after page (the driver pages at 5,000 rows). */
+  private static CompletionStage<List<Row>> allRows(AsyncResultSet first) {
+    List<Row> rows = new ArrayList<>();
+    return collect(first, rows);
+  }
+
+  private static CompletionStage<List<Row>> collect(AsyncResultSet page, List<Row> rows) {
+    for (Row r : page.currentPage()) {
+      rows.add(r);
+    }
+    if (!page.hasMorePages()) {
+      return CompletableFuture.completedFuture(rows);
+    }
+    return page.fetchNextPage().thenCompose(next -> collect(next, rows));
+  }
 
   private CompletionStage<AsyncResultSet> execute(String cql, Object... values) {
     return session.thenCompose(s -> preparedFor(s, cql).thenCompose(ps -> s.executeAsync(bind(ps, values))));

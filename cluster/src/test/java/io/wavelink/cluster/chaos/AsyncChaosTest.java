@@ -44,16 +44,24 @@ class AsyncChaosTest {
     }
   }
 
-  @Test
-  void everyAcceptedCallFinishesAfterAMemberIsKilled() throws Exception {
-    cluster = new LocalCluster("chaos-async", Map.of(
+  /** A cluster of its own for each scenario: a gateway and two control-and-worker members, their Cassandra. */
+  private List<LocalCluster.Member> startCluster(String name) throws Exception {
+    cluster = new LocalCluster(name, Map.of(
         "pekko.coordinated-shutdown.exit-jvm", "on",
         "wavelink.node.capacity-mb", "2048"));
     cluster.startCassandra();
-    LocalCluster.Member gateway = cluster.addMember("gateway");
-    LocalCluster.Member first = cluster.addMember("control,worker");
-    LocalCluster.Member second = cluster.addMember("control,worker");
+    List<LocalCluster.Member> members = List.of(
+        cluster.addMember("gateway"), cluster.addMember("control,worker"), cluster.addMember("control,worker"));
     cluster.awaitReady(2, Duration.ofSeconds(120));
+    return members;
+  }
+
+  @Test
+  void everyAcceptedCallFinishesAfterAMemberIsKilled() throws Exception {
+    List<LocalCluster.Member> members = startCluster("chaos-async");
+    LocalCluster.Member gateway = members.get(0);
+    LocalCluster.Member first = members.get(1);
+    LocalCluster.Member second = members.get(2);
 
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("code", Base64.getEncoder().encodeToString(ExampleFunctions.load("sleep")));
@@ -155,14 +163,10 @@ class AsyncChaosTest {
    */
   @Test
   void aScheduleFiresOncePerTickAndSurvivesItsDispatchersMember() throws Exception {
-    cluster = new LocalCluster("chaos-cron", Map.of(
-        "pekko.coordinated-shutdown.exit-jvm", "on",
-        "wavelink.node.capacity-mb", "2048"));
-    cluster.startCassandra();
-    LocalCluster.Member gateway = cluster.addMember("gateway");
-    LocalCluster.Member first = cluster.addMember("control,worker");
-    LocalCluster.Member second = cluster.addMember("control,worker");
-    cluster.awaitReady(2, Duration.ofSeconds(120));
+    List<LocalCluster.Member> members = startCluster("chaos-cron");
+    LocalCluster.Member gateway = members.get(0);
+    LocalCluster.Member first = members.get(1);
+    LocalCluster.Member second = members.get(2);
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("code", Base64.getEncoder().encodeToString(ExampleFunctions.load("echo")));
     spec.put("memoryMb", 16);
