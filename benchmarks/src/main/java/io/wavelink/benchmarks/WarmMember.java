@@ -69,21 +69,20 @@ public final class WarmMember {
         "WARM READY http://127.0.0.1:" + member.httpPort() + "/v1/functions/" + name + "/invoke ("
             + status.instances().size() + " instance(s): " + status.instances() + ")");
     if (argv.length > 0 && java.util.Arrays.asList(argv).contains("--async-concurrency")) {
-      Thread served = new Thread(() -> {
-        while (true) {
-          try {
-            FunctionStatus.Stats st = member.status(name).stats();
-            System.out.println("SERVED " + System.currentTimeMillis() + " " + (st.regularInvocations() + st.emergencyInvocations()));
-            Thread.sleep(1000);
-          } catch (InterruptedException e) {
-            return;
-          } catch (Exception e) {
-            System.out.println("SERVED unknown: " + e);
-          }
+      java.util.concurrent.ScheduledExecutorService served =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "served-printer");
+            t.setDaemon(true);
+            return t;
+          });
+      served.scheduleAtFixedRate(() -> {
+        try {
+          FunctionStatus.Stats st = member.status(name).stats();
+          System.out.println("SERVED " + System.currentTimeMillis() + " " + (st.regularInvocations() + st.emergencyInvocations()));
+        } catch (Exception e) {
+          System.out.println("SERVED unknown: " + e);
         }
-      }, "served-printer");
-      served.setDaemon(true);
-      served.start();
+      }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
     member.member.awaitTermination();
   }
