@@ -145,7 +145,8 @@ public final class WaveLinkMember implements AutoCloseable {
       ApiKeyStore keys = ApiKeyStore.create(system);
       // asynchronous invocations: recorded in Cassandra, run by dispatchers on the control members
       AsyncSettings asyncSettings = AsyncSettings.create(config);
-      AsyncStore asyncStore = AsyncStore.create(system, asyncSettings.retention(), asyncSettings.idempotencyWindow());
+      AsyncStore asyncStore = AsyncStore.create(
+          system, asyncSettings.retention(), asyncSettings.idempotencyWindow(), asyncSettings.backlogRefresh());
       AsyncDispatcher.init(system, sharding, asyncStore, asyncSettings, blobs, MemberSettings.CONTROL);
       if (authSettings.enabled()) {
         auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.failuresPerMinute());

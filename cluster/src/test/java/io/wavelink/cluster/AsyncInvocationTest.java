@@ -34,7 +34,9 @@ class AsyncInvocationTest {
   @BeforeAll
   static void start() throws Exception {
     member = MemberEndToEndTest.startMember(
-        ConfigFactory.parseMap(Map.of("wavelink.async.retention", "30s", "wavelink.async.max-input-size", "64KiB"))
+        // a function with no call for 2 s + 5 s goes idle in its dispatcher: the later tests' calls wake it
+        ConfigFactory.parseMap(Map.of("wavelink.async.retention", "30s", "wavelink.async.max-input-size", "64KiB",
+                "wavelink.async.backlog-refresh", "2s"))
             .withFallback(MemberEndToEndTest.memberConfig()));
     http = new Http(member.httpPort());
     assertEquals(201, http.deploy("aecho", ExampleFunctions.load("echo"), Map.of("concurrency", 4)).statusCode());
@@ -193,6 +195,22 @@ class AsyncInvocationTest {
     Http.assertError(http.deploy("abadcron", ExampleFunctions.load("echo"),
         Map.of("schedules", java.util.List.of(Map.of("cron", "* * * * *", "timeZone", "Mars/Olympus")))), 400);
     assertEquals(200, http.delete("/v1/functions/acron").statusCode());
+  }
+
+  @Test
+  void anIdleFunctionWakesOnItsNextCall() throws Exception {
+    assertEquals(201, http.deploy("aidle", ExampleFunctions.load("echo"), Map.of()).statusCode());
+    awaitStatus(submit("aidle", "first", ASYNC), "succeeded");
+    // the dispatcher stops reading the queue of a function quiet for backlog-refresh + 5 s (7 s
+    // here); the call after that must still run at once, not at the once-a-minute look
+    Await.until("the first call's record older than the idle threshold", Duration.ofSeconds(30), () -> {
+      JsonNode first = Http.json(http.get("/v1/functions/aidle/invocations").body()).get("invocations").get(0);
+      return java.time.Duration.between(java.time.Instant.parse(first.get("updatedAt").asText()), java.time.Instant.now())
+          .toSeconds() > 9;
+    });
+    String second = submit("aidle", "second", ASYNC);
+    Await.until("the call after the quiet spell ran", Duration.ofSeconds(20),
+        () -> Http.json(http.get("/v1/invocations/" + second).body()).get("status").asText().equals("succeeded"));
   }
 
   @Test

@@ -90,7 +90,8 @@ public final class AsyncDispatcher {
   private record Checked(String function, AsyncStore.QueueRow row, Optional<AsyncStore.Invocation> record, Throwable failure)
       implements Command {}
 
-  private record Finished(String function, AsyncStore.QueueRow row, boolean written) implements Command {}
+  /** {@code nextDue}: when the call runs again (a retry or a deferral), else null. */
+  private record Finished(String function, AsyncStore.QueueRow row, boolean written, Instant nextDue) implements Command {}
 
   /** {@code known} false: the entity did not answer (the last spec read stays). */
   private record SpecRead(String function, Optional<FunctionSpec> spec, boolean known) implements Command {}
@@ -116,6 +117,18 @@ public final class AsyncDispatcher {
     final java.util.ArrayDeque<AsyncStore.QueueRow> buffer = new java.util.ArrayDeque<>();
     /** rows a forward scan reads at most */
     int pageLimit = PAGE;
+    /** when a read last found work, or the function was last woken */
+    long activeAtMs = System.currentTimeMillis();
+    /** the backlog entry's last accept, as last read */
+    Instant lastAccept;
+    /** the earliest retry or deferral this dispatcher wrote that is still to come */
+    long wakeAtMs = Long.MAX_VALUE;
+    /** while idle: when to look anyway (rows this dispatcher did not write, e.g. a predecessor's retries) */
+    long idleCheckAtMs;
+
+    boolean inHand() {
+      return !busy.isEmpty() || !foreign.isEmpty() || !buffer.isEmpty() || reading;
+    }
     /** rows running under another dispatcher's lease: due, and when to look again */
     final Map<String, AsyncStore.QueueRow> foreign = new HashMap<>();
     final Map<String, Instant> foreignUntil = new HashMap<>();
@@ -168,6 +181,8 @@ public final class AsyncDispatcher {
   private final AsyncSettings settings;
   private final ClusterSharding sharding;
   private final Blobs blobs;
+  /** a function found empty this long (more than a gateway's backlog refresh) goes idle */
+  private final long idleAfterMs;
   private final ActorContext<Command> ctx;
   private final Map<String, Fn> functions = new LinkedHashMap<>();
   private int inFlight;
@@ -186,6 +201,7 @@ public final class AsyncDispatcher {
     this.settings = settings;
     this.sharding = sharding;
     this.blobs = blobs;
+    this.idleAfterMs = settings.backlogRefresh().toMillis() + 5_000;
     this.ctx = ctx;
     this.self = ctx.getSystem().address().toString();
     timers.startTimerWithFixedDelay(new Tick(), settings.pollInterval());
@@ -243,8 +259,13 @@ public final class AsyncDispatcher {
     for (AsyncStore.Backlog b : r.functions()) {
       listed.add(b.function());
       // a function never dispatched before starts at the oldest a call of it can be
-      functions.computeIfAbsent(b.function(),
+      Fn fn = functions.computeIfAbsent(b.function(),
           f -> new Fn(f, b.cursor() != null ? b.cursor() : now.minus(settings.retention())));
+      if (b.lastAccept() != null && (fn.lastAccept == null || b.lastAccept().isAfter(fn.lastAccept))) {
+        // a call after a quiet minute: look now
+        fn.lastAccept = b.lastAccept();
+        wake(fn, now.toEpochMilli());
+      }
     }
     // a function whose backlog entry expired (no call for the retention) and that has no schedules
     // and nothing in hand is forgotten: it costs this dispatcher nothing until its next call
@@ -396,7 +417,44 @@ public final class AsyncDispatcher {
     return Behaviors.same();
   }
 
+  /**
+   * Whether a function is idle: nothing in hand and nothing found for longer than a gateway waits
+   * between two writes of its backlog entry. An idle function costs no reads and no spec asks (its
+   * entity may passivate): it is looked at again when its backlog entry shows a newer accept, when a
+   * retry it scheduled is due, or once a minute anyway.
+   */
+  private boolean idle(Fn fn, long nowMs) {
+    if (fn.inHand() || !fn.policy.schedules().isEmpty() || !fn.policyKnown) {
+      return false;
+    }
+    if (fn.wakeAtMs <= nowMs) {
+      wake(fn, nowMs);
+      return false;
+    }
+    if (nowMs - fn.activeAtMs <= idleAfterMs) {
+      return false;
+    }
+    if (fn.idleCheckAtMs <= nowMs) {
+      // one look, without waking it: a read that finds work makes it active again
+      fn.idleCheckAtMs = nowMs + 60_000;
+      fn.nextPollMs = 0;
+      fn.lastSweepMs = nowMs; // a forward read, from where the scan stands to now
+      return false;
+    }
+    return true;
+  }
+
+  private void wake(Fn fn, long nowMs) {
+    fn.activeAtMs = nowMs;
+    fn.wakeAtMs = Long.MAX_VALUE;
+    fn.idleCheckAtMs = nowMs + idleAfterMs + 60_000;
+    fn.nextPollMs = 0;
+  }
+
   private void poll(Fn fn, long nowMs) {
+    if (idle(fn, nowMs)) {
+      return;
+    }
     if (!fn.specAsked && nowMs - fn.specAtMs >= SPEC_TTL.toMillis() && nowMs >= fn.specRetryAtMs) {
       fn.specAsked = true;
       // replies come as messages (ctx.ask): no future per call, no thread per call
@@ -506,6 +564,9 @@ public final class AsyncDispatcher {
     }
     prune(fn);
     boolean idle = !took && fn.busy.isEmpty() && fn.foreign.isEmpty() && fn.buffer.isEmpty();
+    if (!idle) {
+      fn.activeAtMs = nowMs;
+    }
     // a sweep is always followed by a forward scan, at the next tick
     fn.nextPollMs = r.sweep() ? 0 : nowMs + (idle ? settings.idlePollInterval() : settings.pollInterval()).toMillis();
     return Behaviors.same();
@@ -629,22 +690,21 @@ public final class AsyncDispatcher {
         : i.reply().outputRef() == null
             ? CompletableFuture.completedFuture(i.reply())
             : io.wavelink.gateway.internal.PlainFutures.of(blobs.get(i.reply().outputRef(), true)).thenApply(i.reply()::withOutput);
-    CompletionStage<Boolean> done = reply
+    CompletionStage<Instant> done = reply
         .handle((r, failure) -> outcome(run.fn().name, run.row(), run.inv(), run.attempt(), run.policy(), run.started(), r, failure))
-        .thenCompose(w -> w)
-        .handle((ok, e) -> {
-          if (e != null) {
-            log.warn("async call {} of {}: its outcome was not recorded ({}); it runs again after its lease",
-                run.inv().id(), run.fn().name, e.toString());
-          }
-          return e == null;
-        });
-    ctx.pipeToSelf(done, (ok, e) -> new Finished(run.fn().name, run.row(), ok != null && ok));
+        .thenCompose(w -> w);
+    ctx.pipeToSelf(done, (nextDue, e) -> {
+      if (e != null) {
+        log.warn("async call {} of {}: its outcome was not recorded ({}); it runs again after its lease",
+            run.inv().id(), run.fn().name, e.toString());
+      }
+      return new Finished(run.fn().name, run.row(), e == null, e == null ? nextDue : null);
+    });
     return Behaviors.same();
   }
 
   /** Writes what an attempt came to: succeeded, retried, deferred or dead. */
-  private CompletionStage<Void> outcome(
+  private CompletionStage<Instant> outcome(
       String function, AsyncStore.QueueRow row, AsyncStore.Invocation inv, int attempt,
       FunctionSpec.AsyncPolicy policy, Instant started, InvocationReply reply, Throwable failure) {
     String outcome;
@@ -667,18 +727,19 @@ public final class AsyncDispatcher {
                 + settings.maxResultBytes() + " bytes) and was not kept";
             out = new byte[0];
           }
-          return store.succeeded(inv.id(), attemptJson(attempt, started, "succeeded", note, reply), out, stderr);
+          return store.succeeded(inv.id(), attemptJson(attempt, started, "succeeded", note, reply), out, stderr)
+              .thenApply(v -> (Instant) null);
         }
         case NOT_FOUND -> {
           return store.dead(function, inv.id(), attemptJson(attempt, started, "not_found", "function not deployed", reply),
-              "function " + function + " is not deployed", stderr);
+              "function " + function + " is not deployed", stderr).thenApply(v -> (Instant) null);
         }
         case OVERLOADED, NO_CAPACITY, UNAVAILABLE -> {
           // the platform's back-pressure, not the call's fault: wait, without using an attempt
           Instant due = Instant.now().plus(settings.defer()).plusMillis(ThreadLocalRandom.current().nextLong(
               Math.max(1, settings.defer().toMillis())));
           return store.retry(function, inv.id(), inv.seq() + 1, due, AsyncStore.QUEUED, null,
-              "deferred: " + reply.message(), stderr);
+              "deferred: " + reply.message(), stderr).thenApply(v -> due);
         }
         default -> {
           outcome = reply.status().name().toLowerCase(java.util.Locale.ROOT);
@@ -690,10 +751,12 @@ public final class AsyncDispatcher {
     if (retryable && attempt <= policy.retries()) {
       Instant due = Instant.now().plusMillis(policy.backoffBefore(attempt, ThreadLocalRandom.current()));
       return store.retry(function, inv.id(), inv.seq() + 1, due, AsyncStore.FAILED, attemptRecord,
-          "attempt " + attempt + " failed (" + outcome + "): " + message + "; retry at " + due, stderr);
+          "attempt " + attempt + " failed (" + outcome + "): " + message + "; retry at " + due, stderr)
+          .thenApply(v -> due);
     }
     return store.dead(function, inv.id(), attemptRecord,
-        "attempt " + attempt + " failed (" + outcome + "): " + message + "; no retries left", stderr);
+        "attempt " + attempt + " failed (" + outcome + "): " + message + "; no retries left", stderr)
+        .thenApply(v -> (Instant) null);
   }
 
   private String attemptJson(int attempt, Instant started, String outcome, String message, InvocationReply reply) {
@@ -727,6 +790,9 @@ public final class AsyncDispatcher {
 
   private Behavior<Command> onFinished(Finished f) {
     Fn fn = functions.get(f.function());
+    if (fn != null && f.nextDue() != null) {
+      fn.wakeAtMs = Math.min(fn.wakeAtMs, f.nextDue().toEpochMilli());
+    }
     if (fn != null) {
       release(fn, f.row(), f.written());
     } else {

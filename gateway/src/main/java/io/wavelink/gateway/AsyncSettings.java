@@ -17,7 +17,8 @@ public record AsyncSettings(
     int maxInputBytes,
     int maxResultBytes,
     Duration leaseMargin,
-    Duration defer) {
+    Duration defer,
+    Duration backlogRefresh) {
 
   /** A Cassandra cell stays well under the embedded server's largest mutation (2 MiB). */
   static final long MAX_CELL = 1L << 20;
@@ -35,7 +36,8 @@ public record AsyncSettings(
         (int) Math.min(MAX_CELL, c.getBytes("max-input-size")),
         (int) Math.min(MAX_CELL, c.getBytes("max-result-size")),
         c.getDuration("lease-margin"),
-        c.getDuration("defer"));
+        c.getDuration("defer"),
+        c.getDuration("backlog-refresh"));
     if (s.dispatchers < 1 || s.maxInFlight < 1) {
       throw new IllegalArgumentException("wavelink.async.dispatchers and max-in-flight must be positive");
     }

@@ -100,8 +100,11 @@ public final class AsyncStore {
   /** A page of ids and the token of the next page (null on the last). */
   public record Page(List<String> ids, String next) {}
 
-  /** A backlog entry: a function with async calls and the dispatcher's durable cursor (null: none yet). */
-  public record Backlog(String function, Instant cursor) {}
+  /**
+   * A backlog entry: a function with async calls, the dispatcher's durable cursor (null: none yet),
+   * and the last accept that wrote the entry (a gateway writes it at most once a minute per function).
+   */
+  public record Backlog(String function, Instant cursor, Instant lastAccept) {}
 
   private final CompletionStage<CqlSession> session;
   private final int ttlSeconds;
@@ -109,24 +112,28 @@ public final class AsyncStore {
   private final Map<String, CompletionStage<PreparedStatement>> prepared = new ConcurrentHashMap<>();
   /** when this store last wrote each function's backlog entry */
   private final Map<String, Long> backlogWrittenAt = new ConcurrentHashMap<>();
-  private static final long BACKLOG_REFRESH_MS = 60_000;
+  /** a gateway writes a function's backlog entry at most this often: after this long without a call, the next call writes it */
+  private final long backlogRefreshMs;
 
-  private AsyncStore(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow) {
+  private AsyncStore(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow,
+      Duration backlogRefresh) {
     this.session = session;
+    this.backlogRefreshMs = backlogRefresh.toMillis();
     this.ttlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, retention.toSeconds()));
     this.idempotencyTtlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idempotencyWindow.toSeconds()));
   }
 
   /** The store of {@code system}, on the journal's driver session. */
-  public static AsyncStore create(ClassicActorSystemProvider system, Duration retention, Duration idempotencyWindow) {
+  public static AsyncStore create(
+      ClassicActorSystemProvider system, Duration retention, Duration idempotencyWindow, Duration backlogRefresh) {
     return new AsyncStore(
         io.wavelink.persistence.internal.DriverSessions.journalSession(system, JournalHealth.PLUGIN_CONFIG_PATH),
-        retention, idempotencyWindow);
+        retention, idempotencyWindow, backlogRefresh);
   }
 
   /** A store on a session of the caller's (tests, tools). */
   public static AsyncStore using(CqlSession session, Duration retention, Duration idempotencyWindow) {
-    return new AsyncStore(CompletableFuture.completedFuture(session), retention, idempotencyWindow);
+    return new AsyncStore(CompletableFuture.completedFuture(session), retention, idempotencyWindow, Duration.ofMinutes(1));
   }
 
   /** A new invocation id: {@code inv_} and 22 base64url characters (16 random bytes). */
@@ -214,7 +221,7 @@ public final class AsyncStore {
    */
   private CompletionStage<Void> touchBacklog(String function, int shards, Instant now, boolean always) {
     Long written = backlogWrittenAt.get(function);
-    if (!always && written != null && now.toEpochMilli() - written < Math.min(BACKLOG_REFRESH_MS, ttlSeconds * 500L)) {
+    if (!always && written != null && now.toEpochMilli() - written < Math.min(backlogRefreshMs, ttlSeconds * 500L)) {
       return CompletableFuture.completedFuture(null);
     }
     return execute(
@@ -302,9 +309,10 @@ public final class AsyncStore {
 
   /** The functions of dispatcher shard {@code shard}. */
   public CompletionStage<List<Backlog>> backlog(int shard) {
-    return execute("SELECT function, cursor FROM " + KS + ".async_backlog WHERE shard = ?", shard)
+    return execute("SELECT function, cursor, last_accept FROM " + KS + ".async_backlog WHERE shard = ?", shard)
         .thenCompose(AsyncStore::allRows)
-        .thenApply(rows -> rows.stream().map(r -> new Backlog(r.getString("function"), r.getInstant("cursor"))).toList());
+        .thenApply(rows -> rows.stream()
+            .map(r -> new Backlog(r.getString("function"), r.getInstant("cursor"), r.getInstant("last_accept"))).toList());
   }
 
   /**
