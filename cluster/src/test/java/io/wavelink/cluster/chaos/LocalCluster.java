@@ -363,10 +363,9 @@ final class LocalCluster implements AutoCloseable {
     Await.until(what, deadline, check);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  /** A free port below the kernel's ephemeral range: no outgoing connection takes it before the member binds it. */
+  private static int freePort() {
+    return io.wavelink.persistence.internal.LocalPorts.free("127.0.0.1", 1).get(0);
   }
 
   private static void stopProcess(Process p, Duration grace) {
