@@ -87,6 +87,26 @@ public final class CronSchedule {
     return s;
   }
 
+  /**
+   * The latest tick not after {@code now}, given {@code first}, a tick not after {@code now}. Looked
+   * for within the last day when {@code first} is older (a schedule of every second missed for days
+   * is not walked tick by tick); a schedule with no tick in the last day walks from {@code first}.
+   */
+  public Instant latestTickUpTo(Instant first, Instant now) {
+    Instant from = first.isBefore(now.minus(java.time.Duration.ofDays(1))) ? now.minus(java.time.Duration.ofDays(1)) : first;
+    Instant tick = from.equals(first) ? first : null;
+    for (Optional<Instant> t = next(from); t.isPresent() && !t.get().isAfter(now); t = next(t.get())) {
+      tick = t.get();
+    }
+    if (tick == null) {
+      tick = first;
+      for (Optional<Instant> t = next(tick); t.isPresent() && !t.get().isAfter(now); t = next(t.get())) {
+        tick = t.get();
+      }
+    }
+    return tick;
+  }
+
   /** The first time after {@code after} (strictly) at which this schedule fires, if within five years. */
   public Optional<Instant> next(Instant after) {
     ZonedDateTime t = after.atZone(zone).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);

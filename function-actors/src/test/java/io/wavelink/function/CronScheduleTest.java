@@ -42,6 +42,19 @@ class CronScheduleTest {
   }
 
   @Test
+  void latestTickUpToNow() {
+    CronSchedule everyMinute = CronSchedule.parse("* * * * *", "UTC");
+    Instant now = Instant.parse("2026-01-10T12:30:30Z");
+    // one tick due: it is the latest
+    assertEquals(Instant.parse("2026-01-10T12:30:00Z"), everyMinute.latestTickUpTo(Instant.parse("2026-01-10T12:30:00Z"), now));
+    // many missed, days ago: the latest, not the first
+    assertEquals(Instant.parse("2026-01-10T12:30:00Z"), everyMinute.latestTickUpTo(Instant.parse("2026-01-02T00:00:00Z"), now));
+    // a sparse schedule whose last tick is older than a day
+    CronSchedule monthly = CronSchedule.parse("0 0 1 * *", "UTC");
+    assertEquals(Instant.parse("2026-01-01T00:00:00Z"), monthly.latestTickUpTo(Instant.parse("2025-11-01T00:00:00Z"), now));
+  }
+
+  @Test
   void leapDayAndDstGap() {
     assertEquals(Instant.parse("2028-02-29T00:00:00Z"), next("0 0 29 2 *", "UTC", "2026-03-01T00:00:00Z"));
     // 02:30 does not exist in Berlin on 2026-03-29: the next one is the day after, 00:30 UTC

@@ -1,6 +1,5 @@
 package io.wavelink.gateway;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wavelink.function.FunctionEntity;
 import io.wavelink.function.FunctionSpec;
 import io.wavelink.function.FunctionStatus;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -54,7 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class AsyncDispatcher {
 
   private static final Logger log = LoggerFactory.getLogger(AsyncDispatcher.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** queue rows read per scan of one function */
   private static final int PAGE = 500;
   private static final Duration SPEC_TTL = Duration.ofSeconds(5);
@@ -188,6 +185,7 @@ public final class AsyncDispatcher {
   private int inFlight;
   /** this dispatcher's member, as its attempts name it */
   private final String self;
+  private final AsyncOutcome outcomes;
   private boolean backlogReading;
   private long backlogReadAtMs;
   private boolean schedulesReading;
@@ -204,6 +202,7 @@ public final class AsyncDispatcher {
     this.idleAfterMs = settings.backlogRefresh().toMillis() + 5_000;
     this.ctx = ctx;
     this.self = ctx.getSystem().address().toString();
+    this.outcomes = new AsyncOutcome(store, settings, self);
     timers.startTimerWithFixedDelay(new Tick(), settings.pollInterval());
     log.debug("async dispatcher {} started", shard);
   }
@@ -337,20 +336,7 @@ public final class AsyncDispatcher {
       if (first.isEmpty() || first.get().isAfter(now)) {
         continue;
       }
-      // the latest tick not after now, looked for within the last day when the gap is longer (a
-      // schedule of every second missed for days is not walked tick by tick)
-      Instant from = last.isBefore(now.minus(Duration.ofDays(1))) ? now.minus(Duration.ofDays(1)) : last;
-      Instant tick = null;
-      for (Optional<Instant> t = cron.next(from); t.isPresent() && !t.get().isAfter(now); t = cron.next(t.get())) {
-        tick = t.get();
-      }
-      if (tick == null) {
-        // ticks only before the last day (a sparse schedule): the latest of those
-        tick = first.get();
-        for (Optional<Instant> t = cron.next(tick); t.isPresent() && !t.get().isAfter(now); t = cron.next(tick)) {
-          tick = t.get();
-        }
-      }
+      Instant tick = cron.latestTickUpTo(first.get(), now);
       int missed = tick.equals(first.get()) ? 0 : 1;
       boolean late = Duration.between(tick, now).compareTo(settings.lateMargin().plusSeconds(60)) > 0;
       Instant fire = tick;
@@ -691,7 +677,7 @@ public final class AsyncDispatcher {
             ? CompletableFuture.completedFuture(i.reply())
             : io.wavelink.gateway.internal.PlainFutures.of(blobs.get(i.reply().outputRef(), true)).thenApply(i.reply()::withOutput);
     CompletionStage<Instant> done = reply
-        .handle((r, failure) -> outcome(run.fn().name, run.row(), run.inv(), run.attempt(), run.policy(), run.started(), r, failure))
+        .handle((r, failure) -> outcomes.record(run.fn().name, run.inv(), run.attempt(), run.policy(), run.started(), r, failure))
         .thenCompose(w -> w);
     ctx.pipeToSelf(done, (nextDue, e) -> {
       if (e != null) {
@@ -701,91 +687,6 @@ public final class AsyncDispatcher {
       return new Finished(run.fn().name, run.row(), e == null, e == null ? nextDue : null);
     });
     return Behaviors.same();
-  }
-
-  /** Writes what an attempt came to: succeeded, retried, deferred or dead. */
-  private CompletionStage<Instant> outcome(
-      String function, AsyncStore.QueueRow row, AsyncStore.Invocation inv, int attempt,
-      FunctionSpec.AsyncPolicy policy, Instant started, InvocationReply reply, Throwable failure) {
-    String outcome;
-    String message;
-    String stderr = "";
-    boolean retryable;
-    if (failure != null) {
-      outcome = "lost";
-      message = "no answer from the function's entity (" + rootMessage(failure) + ")";
-      retryable = true;
-    } else {
-      stderr = reply.stderrTail();
-      message = reply.message();
-      switch (reply.status()) {
-        case OK -> {
-          byte[] out = reply.output();
-          String note = "";
-          if (out.length > settings.maxResultBytes()) {
-            note = "the result (" + out.length + " bytes) is larger than wavelink.async.max-result-size ("
-                + settings.maxResultBytes() + " bytes) and was not kept";
-            out = new byte[0];
-          }
-          return store.succeeded(inv.id(), attemptJson(attempt, started, "succeeded", note, reply), out, stderr)
-              .thenApply(v -> (Instant) null);
-        }
-        case NOT_FOUND -> {
-          return store.dead(function, inv.id(), attemptJson(attempt, started, "not_found", "function not deployed", reply),
-              "function " + function + " is not deployed", stderr).thenApply(v -> (Instant) null);
-        }
-        case OVERLOADED, NO_CAPACITY, UNAVAILABLE -> {
-          // the platform's back-pressure, not the call's fault: wait, without using an attempt
-          Instant due = Instant.now().plus(settings.defer()).plusMillis(ThreadLocalRandom.current().nextLong(
-              Math.max(1, settings.defer().toMillis())));
-          return store.retry(function, inv.id(), inv.seq() + 1, due, AsyncStore.QUEUED, null,
-              "deferred: " + reply.message(), stderr).thenApply(v -> due);
-        }
-        default -> {
-          outcome = reply.status().name().toLowerCase(java.util.Locale.ROOT);
-          retryable = true;
-        }
-      }
-    }
-    String attemptRecord = attemptJson(attempt, started, outcome, message, reply);
-    if (retryable && attempt <= policy.retries()) {
-      Instant due = Instant.now().plusMillis(policy.backoffBefore(attempt, ThreadLocalRandom.current()));
-      return store.retry(function, inv.id(), inv.seq() + 1, due, AsyncStore.FAILED, attemptRecord,
-          "attempt " + attempt + " failed (" + outcome + "): " + message + "; retry at " + due, stderr)
-          .thenApply(v -> due);
-    }
-    return store.dead(function, inv.id(), attemptRecord,
-        "attempt " + attempt + " failed (" + outcome + "): " + message + "; no retries left", stderr)
-        .thenApply(v -> (Instant) null);
-  }
-
-  private String attemptJson(int attempt, Instant started, String outcome, String message, InvocationReply reply) {
-    Map<String, Object> a = new LinkedHashMap<>();
-    a.put("attempt", attempt);
-    a.put("dispatcher", self);
-    a.put("startedAt", started.toString());
-    a.put("endedAt", Instant.now().toString());
-    a.put("outcome", outcome);
-    a.put("message", message == null ? "" : message);
-    if (reply != null && !reply.instanceId().isEmpty()) {
-      a.put("instance", reply.instanceId());
-      a.put("kind", reply.kind() == null ? "none" : reply.kind().label());
-      a.put("durationMs", reply.durationMicros() / 1000.0);
-    }
-    try {
-      return JSON.writeValueAsString(a);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof java.util.concurrent.CompletionException || c instanceof java.util.concurrent.ExecutionException)
-        && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
   }
 
   private Behavior<Command> onFinished(Finished f) {
