@@ -149,7 +149,7 @@ public final class WaveLinkMember implements AutoCloseable {
           system, asyncSettings.retention(), asyncSettings.idempotencyWindow(), asyncSettings.backlogRefresh());
       AsyncDispatcher.init(system, sharding, asyncStore, asyncSettings, blobs, MemberSettings.CONTROL);
       if (authSettings.enabled()) {
-        auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.failuresPerMinute());
+        auth = Authenticator.of(keys, authSettings.cacheTtl(), authSettings.staleIfError(), authSettings.failuresPerMinute());
         if (member.has(MemberSettings.GATEWAY)) {
           AdminKey.ensure(system, keys, authSettings.keyFile());
         }

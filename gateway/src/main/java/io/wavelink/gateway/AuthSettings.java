@@ -11,9 +11,10 @@ import java.util.Map;
  * @param enabled whether API calls need a key ({@code mode = on}); off only when set explicitly
  * @param keyFile where the admin key is written when this member creates it
  * @param cacheTtl how long a gateway trusts a lookup of a key
+ * @param staleIfError how long a key's last verdict holds while Cassandra does not answer
  * @param failuresPerMinute failed attempts per client address per minute before 429
  */
-public record AuthSettings(boolean enabled, Path keyFile, Duration cacheTtl, int failuresPerMinute) {
+public record AuthSettings(boolean enabled, Path keyFile, Duration cacheTtl, Duration staleIfError, int failuresPerMinute) {
 
   public static AuthSettings create(Config root, Map<String, String> env) {
     Config c = root.getConfig("wavelink.auth");
@@ -29,6 +30,6 @@ public record AuthSettings(boolean enabled, Path keyFile, Duration cacheTtl, int
     if (failures < 1) {
       throw new IllegalArgumentException("wavelink.auth.failures-per-minute must be positive");
     }
-    return new AuthSettings(mode.equals("on"), keyFile, c.getDuration("cache-ttl"), failures);
+    return new AuthSettings(mode.equals("on"), keyFile, c.getDuration("cache-ttl"), c.getDuration("stale-if-error"), failures);
   }
 }

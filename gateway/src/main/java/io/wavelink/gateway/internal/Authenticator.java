@@ -24,7 +24,11 @@ import org.slf4j.LoggerFactory;
  *       the rest of that minute, without a lookup: guessing keys is slow, and a flood of wrong keys
  *       does not reach Cassandra.
  *   <li>A failure is logged with the address and the reason, never with the key presented.
- *   <li>When Cassandra does not answer, a key not in the cache cannot be checked: 503, not 401.
+ *   <li>When Cassandra does not answer, a key this gateway checked within {@code staleIfError} (5
+ *       minutes) keeps the verdict it had then, and is looked up again once per {@code cacheTtl}: an
+ *       outage of the key store does not stop the calls of clients it knew. The price: a key revoked
+ *       in the second before an outage may work until the outage ends or {@code staleIfError} runs
+ *       out. A key not seen within {@code staleIfError} cannot be checked: 503, not 401.
  * </ul>
  *
  * Thread-safe; {@link #check} never blocks.
@@ -51,12 +55,14 @@ public final class Authenticator {
   /** The key could not be checked now (Cassandra): 503. */
   public record Unavailable(String message) implements Result {}
 
-  private record Cached(Optional<ApiKeyStore.Key> key, long untilNanos) {}
+  /** A lookup's result: trusted until {@code untilNanos}, found by a lookup that answered at {@code checkedNanos}. */
+  private record Cached(Optional<ApiKeyStore.Key> key, long untilNanos, long checkedNanos) {}
 
   private record Failures(long windowStartMs, int count) {}
 
   private final Function<String, CompletionStage<Optional<ApiKeyStore.Key>>> lookup;
   private final Duration cacheTtl;
+  private final Duration staleIfError;
   private final int failuresPerMinute;
   private final LongSupplier nanos;
   private final Clock clock;
@@ -72,15 +78,31 @@ public final class Authenticator {
       int failuresPerMinute,
       LongSupplier nanos,
       Clock clock) {
+    this(lookup, cacheTtl, Duration.ZERO, failuresPerMinute, nanos, clock);
+  }
+
+  /**
+   * @param lookup the key stored under a hash ({@link ApiKeyStore#find})
+   * @param staleIfError how long after its last answered lookup a key's verdict holds while the
+   *     store does not answer
+   */
+  public Authenticator(
+      Function<String, CompletionStage<Optional<ApiKeyStore.Key>>> lookup,
+      Duration cacheTtl,
+      Duration staleIfError,
+      int failuresPerMinute,
+      LongSupplier nanos,
+      Clock clock) {
     this.lookup = lookup;
     this.cacheTtl = cacheTtl;
+    this.staleIfError = staleIfError;
     this.failuresPerMinute = failuresPerMinute;
     this.nanos = nanos;
     this.clock = clock;
   }
 
-  public static Authenticator of(ApiKeyStore store, Duration cacheTtl, int failuresPerMinute) {
-    return new Authenticator(store::find, cacheTtl, failuresPerMinute, System::nanoTime, Clock.systemUTC());
+  public static Authenticator of(ApiKeyStore store, Duration cacheTtl, Duration staleIfError, int failuresPerMinute) {
+    return new Authenticator(store::find, cacheTtl, staleIfError, failuresPerMinute, System::nanoTime, Clock.systemUTC());
   }
 
   /** Checks the {@code Authorization} header (null if absent) of a request from {@code address}. */
@@ -101,13 +123,19 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(decide(cached.key(), address));
     }
     return lookup.apply(hash).handle((key, error) -> {
+      long at = nanos.getAsLong();
       if (error != null) {
+        if (cached != null && at - cached.checkedNanos() <= staleIfError.toNanos()) {
+          // the store is down: the last verdict holds, and the next lookup waits a cache period
+          cache.put(hash, new Cached(cached.key(), at + cacheTtl.toNanos(), cached.checkedNanos()));
+          return decide(cached.key(), address);
+        }
         return new Unavailable("the API key cannot be checked now: the key store (Cassandra) does not answer");
       }
       if (cache.size() > MAX_TRACKED) {
         cache.clear(); // bounded: wrong keys do not pile up
       }
-      cache.put(hash, new Cached(key, nanos.getAsLong() + cacheTtl.toNanos()));
+      cache.put(hash, new Cached(key, at + cacheTtl.toNanos(), at));
       return decide(key, address);
     });
   }

@@ -43,7 +43,7 @@ class AuthenticatorTest {
     return storeDown
         ? CompletableFuture.failedFuture(new RuntimeException("no Cassandra"))
         : CompletableFuture.completedFuture(Optional.ofNullable(stored.get(hash)));
-  }, Duration.ofSeconds(1), 5, () -> clock.ms * 1_000_000L, clock);
+  }, Duration.ofSeconds(1), Duration.ofMinutes(5), 5, () -> clock.ms * 1_000_000L, clock);
 
   private Authenticator.Result check(String header, String address) {
     return auth.check(header, address).toCompletableFuture().join();
@@ -95,5 +95,27 @@ class AuthenticatorTest {
   void aKeyThatCannotBeCheckedIsUnavailableNotDenied() {
     storeDown = true;
     assertInstanceOf(Authenticator.Unavailable.class, check("Bearer " + ApiKeyStore.newSecret(), "a"));
+  }
+
+  @Test
+  void aKnownKeyKeepsItsVerdictThroughAnOutageOfTheStoreForStaleIfError() {
+    String key = ApiKeyStore.newSecret();
+    String revoked = ApiKeyStore.newSecret();
+    stored.put(ApiKeyStore.hash(key), new ApiKeyStore.Key("k4", "invoker", "", null, false));
+    stored.put(ApiKeyStore.hash(revoked), new ApiKeyStore.Key("k5", "invoker", "", null, true));
+    assertInstanceOf(Authenticator.Allowed.class, check("Bearer " + key, "a"));
+    assertInstanceOf(Authenticator.Denied.class, check("Bearer " + revoked, "b"));
+    storeDown = true;
+    clock.ms += 2_000;
+    int before = lookups.get();
+    assertInstanceOf(Authenticator.Allowed.class, check("Bearer " + key, "a"), "the last verdict holds");
+    assertInstanceOf(Authenticator.Allowed.class, check("Bearer " + key, "a"));
+    assertEquals(before + 1, lookups.get(), "one lookup a cache period while the store is down, not one a request");
+    assertInstanceOf(Authenticator.Denied.class, check("Bearer " + revoked, "b"), "a denied key stays denied");
+    assertInstanceOf(Authenticator.Unavailable.class, check("Bearer " + ApiKeyStore.newSecret(), "c"), "an unknown key cannot be checked");
+    clock.ms += 5 * 60_000;
+    assertInstanceOf(Authenticator.Unavailable.class, check("Bearer " + key, "a"), "not beyond stale-if-error");
+    storeDown = false;
+    assertInstanceOf(Authenticator.Allowed.class, check("Bearer " + key, "a"), "checked again once the store answers");
   }
 }
