@@ -21,6 +21,20 @@ set -eu
 WAVELINK_HOME="${WAVELINK_HOME:-/opt/wavelink}"
 port="${WAVELINK_CLUSTER_PORT:-2551}"
 
+# The Dockerfile's image: the distribution under $WAVELINK_HOME, WaveLink's own jars first (their
+# reference.conf must win over the Pekko defaults they override). The Jib image (cluster/pom.xml,
+# profile `image`) sets WAVELINK_CLASSPATH to its own ordered classpath file instead
+# (@/app/jib-classpath-file, a java argument file).
+classpath="${WAVELINK_CLASSPATH:-$WAVELINK_HOME/wavelink-cluster.jar:$(ls "$WAVELINK_HOME"/lib/wavelink-*.jar 2>/dev/null | tr '\n' ':')$WAVELINK_HOME/lib/*}"
+
+# `schema`: apply WaveLink's Cassandra schema (the compose file's one-shot cassandra-schema service)
+# and exit; the schema comes from this image's own jars, so it always matches its members.
+if [ "${1:-}" = "schema" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java ${SCHEMA_JAVA_OPTS:--Xmx128m} -cp "$classpath" io.wavelink.persistence.Schema "$@"
+fi
+
 own_ipv4() {
   for a in $(hostname -i 2>/dev/null || true); do
     case "$a" in
@@ -67,11 +81,6 @@ echo "member-entrypoint: pekko://wavelink@${WAVELINK_CLUSTER_HOST}:${port}" \
   "seeds=${WAVELINK_SEED_NODES:-<none: forms its own cluster>}" \
   "cassandra=${WAVELINK_CASSANDRA_CONTACT_POINTS:-<default>}"
 
-# The Dockerfile's image: the distribution under $WAVELINK_HOME, WaveLink's own jars first (their
-# reference.conf must win over the Pekko defaults they override). The Jib image (cluster/pom.xml,
-# profile `image`) sets WAVELINK_CLASSPATH to its own ordered classpath file instead
-# (@/app/jib-classpath-file, a java argument file).
-classpath="${WAVELINK_CLASSPATH:-$WAVELINK_HOME/wavelink-cluster.jar:$(ls "$WAVELINK_HOME"/lib/wavelink-*.jar 2>/dev/null | tr '\n' ':')$WAVELINK_HOME/lib/*}"
 # JAVA_OPTS is split into words on purpose (several flags in one variable)
 # shellcheck disable=SC2086
 exec java ${JAVA_OPTS:-} -cp "$classpath" io.wavelink.cluster.WaveLinkMember "$@"

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Docker Compose deployment ({@code deploy/docker-compose/}), checked offline: no Docker engine
- * runs where the tests run, so the compose file is validated and resolved by {@code docker-compose
- * config} (Debian's docker-compose 1.29, which {@code .ci/run} installs) and the member image's
- * entrypoint script is run with a stand-in {@code java}. Nothing here starts a container.
+ * The Docker Compose deployment ({@code deploy/docker-compose/}), checked without an engine: the
+ * compose file is validated and resolved by {@code docker-compose config} (Debian's docker-compose
+ * 1.29, which {@code .ci/run} installs) and the member image's entrypoint script is run with a
+ * stand-in {@code java}. Nothing here starts a container; {@code chaos.ComposeStackTest} runs the
+ * stack itself.
  *
  * <p>A missing {@code docker-compose} fails the test (it does not skip it).
  */
@@ -31,8 +32,6 @@ class ComposeFileTest {
 
   private static final Path COMPOSE_FILE = Path.of("deploy", "docker-compose", "docker-compose.yml");
   private static final Path ENTRYPOINT = Path.of("deploy", "docker-compose", "member-entrypoint.sh");
-  private static final Path SCHEMA =
-      Path.of("persistence", "src", "main", "resources", "io", "wavelink", "persistence", "schema.cql");
   private static final long DEADLINE_SECONDS = 60;
 
   private static Path repo;
@@ -49,7 +48,10 @@ class ComposeFileTest {
 
   @Test
   void composeFileValidatesAndDescribesTheDeployment() throws Exception {
-    Result config = run(repo, Map.of(), "docker-compose", "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
+    // an empty env file: the .env that bin/wavelink images writes next to the compose file must not
+    // change the defaults checked here
+    Path noEnv = Files.createTempFile("compose-test", ".env");
+    Result config = run(repo, Map.of(), "docker-compose", "--env-file", noEnv.toString(), "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
     assertEquals(0, config.exitCode, "docker-compose config rejected the file:\n" + config.stderr + config.stdout);
 
     Map<String, Object> resolved = map(MiniYaml.parse(config.stdout), "resolved config");
@@ -74,7 +76,7 @@ class ComposeFileTest {
     assertEquals("on", seedEnv.get("WAVELINK_AUTH"), "keys on by default: " + seedEnv);
     assertEquals("/data", seedEnv.get("WAVELINK_DATA_DIR"), seedEnv.toString());
     assertTrue(String.valueOf(seed.get("volumes")).contains("/data"), "the seed keeps /data in a volume: " + seed.get("volumes"));
-    Result off = run(repo, Map.of("WAVELINK_AUTH", "off"), "docker-compose", "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
+    Result off = run(repo, Map.of("WAVELINK_AUTH", "off"), "docker-compose", "--env-file", noEnv.toString(), "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
     assertTrue(off.stdout.contains("WAVELINK_AUTH: \"off\"") || off.stdout.contains("WAVELINK_AUTH: off"),
         "WAVELINK_AUTH passes through from the environment:\n" + off.stdout);
 
@@ -89,24 +91,20 @@ class ComposeFileTest {
     assertNotNull(worker.get("healthcheck"), "worker has no healthcheck");
     assertNotNull(worker.get("stop_grace_period"), "worker has no stop_grace_period");
 
+    // the schema job runs the member image's own schema (io.wavelink.persistence.Schema), after
+    // Cassandra is healthy, once
     Map<String, Object> schemaJob = map(services.get("cassandra-schema"), "cassandra-schema");
-    String mounted = null;
-    String target = null;
-    for (Object volume : list(schemaJob.getOrDefault("volumes", List.of()), "cassandra-schema.volumes")) {
-      String source = bindSource(volume);
-      if (source != null && source.endsWith("schema.cql")) {
-        mounted = source;
-        target = bindTarget(volume);
-      }
-    }
-    assertNotNull(mounted, "cassandra-schema mounts no schema.cql: " + schemaJob.get("volumes"));
-    Object command = schemaJob.get("command");
-    assertTrue(
-        String.valueOf(command).contains("-f " + target),
-        "cassandra-schema does not run cqlsh -f on the mounted " + target + ": " + command);
-    Path mountedPath = Path.of(mounted).toRealPath();
-    assertTrue(mountedPath.startsWith(repo.toRealPath()), mounted + " is outside the repository " + repo);
-    assertEquals(repo.resolve(SCHEMA).toRealPath(), mountedPath, "cassandra-schema mounts the wrong file");
+    assertEquals(seed.get("image"), schemaJob.get("image"), "the schema job runs the member image");
+    assertEquals(List.of("schema", "--wait", "180"), schemaJob.get("command"));
+    assertEquals("no", schemaJob.get("restart"));
+    assertEquals("service_healthy",
+        map(map(schemaJob.get("depends_on"), "cassandra-schema.depends_on").get("cassandra"), "depends_on.cassandra").get("condition"));
+    // the host port and the Cassandra image pass through from the environment
+    Result other = run(repo, Map.of("WAVELINK_HTTP_HOST_PORT", "18080", "CASSANDRA_IMAGE", "wavelink-cassandra:dev"),
+        "docker-compose", "--env-file", noEnv.toString(), "-f", repo.resolve(COMPOSE_FILE).toString(), "config");
+    Map<String, Object> otherServices = map(map(MiniYaml.parse(other.stdout), "config").get("services"), "services");
+    assertEquals(List.of("18080"), publishedPorts(map(otherServices.get("seed"), "seed")));
+    assertEquals("wavelink-cassandra:dev", map(otherServices.get("cassandra"), "cassandra").get("image"));
   }
 
   @Test

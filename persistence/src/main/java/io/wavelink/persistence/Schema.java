@@ -125,6 +125,49 @@ public final class Schema {
     }
   }
 
+  /**
+   * Applies the schema to the Cassandra cluster of {@code wavelink.persistence} ({@code
+   * WAVELINK_CASSANDRA_CONTACT_POINTS}, {@code WAVELINK_CASSANDRA_LOCAL_DATACENTER}) and exits 0; a
+   * deploy's one-shot schema step (the compose file's {@code cassandra-schema} service runs it from
+   * the member image, so the schema always matches the members' version). Tries again every 5 s for
+   * {@code --wait SECONDS} (default 180) while Cassandra is not reachable yet; exits 1 after that.
+   */
+  public static void main(String[] args) {
+    long waitSeconds = 180;
+    for (int i = 0; i < args.length; i++) {
+      if ("--wait".equals(args[i]) && i + 1 < args.length) {
+        waitSeconds = Long.parseLong(args[++i]);
+      } else {
+        System.err.println("usage: Schema [--wait SECONDS]   (Cassandra from WAVELINK_CASSANDRA_CONTACT_POINTS)");
+        System.exit(2);
+      }
+    }
+    PersistenceSettings settings = PersistenceSettings.create(com.typesafe.config.ConfigFactory.load());
+    long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+    boolean applied = attempt(settings, deadline, 1).join();
+    System.exit(applied ? 0 : 1);
+  }
+
+  /** One attempt; a failed one before the deadline schedules the next 5 s later. */
+  private static java.util.concurrent.CompletableFuture<Boolean> attempt(PersistenceSettings settings, long deadline, int n) {
+    try {
+      apply(settings);
+      System.out.println("schema applied to " + settings.contactPoints());
+      return java.util.concurrent.CompletableFuture.completedFuture(true);
+    } catch (RuntimeException e) {
+      if (System.nanoTime() > deadline) {
+        System.err.println("ERROR: the schema was not applied to " + settings.contactPoints() + ": " + e.getMessage());
+        return java.util.concurrent.CompletableFuture.completedFuture(false);
+      }
+      System.err.println("attempt " + n + ": Cassandra at " + settings.contactPoints() + " not ready ("
+          + e.getClass().getSimpleName() + "); trying again in 5 s");
+      return java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> attempt(settings, deadline, n + 1),
+              java.util.concurrent.CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.SECONDS))
+          .thenCompose(next -> next);
+    }
+  }
+
   /** Splits a CQL script into statements: drops {@code --} comment lines, splits on {@code ;}. */
   static List<String> parse(String script) {
     String withoutComments =

@@ -31,6 +31,13 @@ final class SteadyLoad {
   static List<Result> run(
       String baseUrl, Map<String, Integer> weights, int perSecond, Duration duration, String input)
       throws Exception {
+    return run(baseUrl, Map.of(), weights, perSecond, duration, input);
+  }
+
+  /** The same, with {@code headers} on every request (an API key). */
+  static List<Result> run(
+      String baseUrl, Map<String, String> headers, Map<String, Integer> weights, int perSecond, Duration duration,
+      String input) throws Exception {
     List<String> wheel = new ArrayList<>();
     weights.forEach((f, w) -> {
       for (int i = 0; i < w; i++) {
@@ -54,11 +61,12 @@ final class SteadyLoad {
       scheduler.schedule(
           () -> {
             long sent = System.nanoTime();
-            HttpRequest request =
+            HttpRequest.Builder builder =
                 HttpRequest.newBuilder(URI.create(baseUrl + "/v1/functions/" + function + "/invoke"))
                     .timeout(Duration.ofSeconds(45))
-                    .POST(HttpRequest.BodyPublishers.ofString(input, StandardCharsets.UTF_8))
-                    .build();
+                    .POST(HttpRequest.BodyPublishers.ofString(input, StandardCharsets.UTF_8));
+            headers.forEach(builder::header);
+            HttpRequest request = builder.build();
             futures.add(
                 client
                     .sendAsync(request, HttpResponse.BodyHandlers.discarding())
