@@ -118,6 +118,42 @@ class AsyncInvocationTest {
   }
 
   @Test
+  void aDeadLetterIsDeliveredToTheDeadLetterFunctionOnce() throws Exception {
+    assertEquals(201, http.deploy("adlq", ExampleFunctions.load("echo"), Map.of()).statusCode());
+    assertEquals(201, http.deploy("atrap-dlq", ExampleFunctions.load("trap"),
+        Map.of("asyncRetries", 0, "asyncDeadLetterFunction", "adlq")).statusCode());
+    assertEquals("adlq", Http.json(http.get("/v1/functions/atrap-dlq").body()).findValue("asyncDeadLetterFunction").asText());
+    String id = submit("atrap-dlq", "the input", ASYNC);
+    awaitStatus(id, "dead");
+    // the record arrives as an async call of adlq, which echoes it: its result is the record
+    AtomicReference<JsonNode> delivery = new AtomicReference<>();
+    http.await("a call of adlq that delivers " + id, () -> {
+      for (JsonNode c : Http.json(http.get("/v1/functions/adlq/invocations").body()).get("invocations")) {
+        if (c.path("source").asText().equals("dead letter of atrap-dlq " + id)) {
+          delivery.set(c);
+          return true;
+        }
+      }
+      return false;
+    });
+    String deliveryId = delivery.get().get("id").asText();
+    awaitStatus(deliveryId, "succeeded");
+    JsonNode record = Http.json(new String(http.getBytes("/v1/invocations/" + deliveryId + "/result").body(), StandardCharsets.UTF_8));
+    assertEquals(id, record.get("id").asText());
+    assertEquals("atrap-dlq", record.get("function").asText());
+    assertEquals("dead", record.get("status").asText());
+    assertEquals(1, record.get("attempts").size(), record.toString());
+    assertEquals("the input", new String(java.util.Base64.getDecoder().decode(record.get("input").asText()), StandardCharsets.UTF_8));
+    long deliveries = 0;
+    for (JsonNode c : Http.json(http.get("/v1/functions/adlq/invocations").body()).get("invocations")) {
+      deliveries += c.path("source").asText().endsWith(" " + id) ? 1 : 0;
+    }
+    assertEquals(1, deliveries, "one delivery per dead letter");
+    // a name that is not one is refused at deploy
+    Http.assertError(http.deploy("atrap-bad", ExampleFunctions.load("trap"), Map.of("asyncDeadLetterFunction", "no such/name")), 400);
+  }
+
+  @Test
   void anIdempotencyKeyReturnsTheFirstCall() throws Exception {
     Map<String, String> headers = Map.of("X-WaveLink-Invocation-Type", "async", "Idempotency-Key", "order-42");
     String first = submit("aecho", "once", headers);

@@ -54,9 +54,12 @@ public record FunctionSpec(
    *     the function's capacity, whatever the backlog)
    * @param backoffMs the first retry's delay; each next one doubles, with full jitter, up to
    *     {@link #MAX_BACKOFF_MS}
+   * @param deadLetterFunction a function that receives, as an async call, the record of each call
+   *     of this one that is dead-lettered ({@code ""}: none). A call that is itself such a delivery
+   *     is never forwarded again when it dies, so no chain loops.
    */
-  public record AsyncPolicy(int retries, int concurrency, long backoffMs, List<Schedule> schedules) {
-    public static final AsyncPolicy DEFAULT = new AsyncPolicy(2, 4, 1000, List.of());
+  public record AsyncPolicy(int retries, int concurrency, long backoffMs, List<Schedule> schedules, String deadLetterFunction) {
+    public static final AsyncPolicy DEFAULT = new AsyncPolicy(2, 4, 1000, List.of(), "");
     public static final int MAX_RETRIES = 100;
     public static final int MAX_CONCURRENCY = 1000;
     public static final long MAX_BACKOFF_MS = 3_600_000;
@@ -68,10 +71,15 @@ public record FunctionSpec(
         throw new IllegalArgumentException("schedules must not contain null");
       }
       schedules = schedules == null ? List.of() : List.copyOf(schedules);
+      deadLetterFunction = deadLetterFunction == null ? "" : deadLetterFunction;
+    }
+
+    public AsyncPolicy(int retries, int concurrency, long backoffMs, List<Schedule> schedules) {
+      this(retries, concurrency, backoffMs, schedules, "");
     }
 
     public AsyncPolicy(int retries, int concurrency, long backoffMs) {
-      this(retries, concurrency, backoffMs, List.of());
+      this(retries, concurrency, backoffMs, List.of(), "");
     }
 
     /** The delay before retry {@code n} (1-based): a random delay up to {@code backoffMs * 2^(n-1)}, capped. */
@@ -95,6 +103,9 @@ public record FunctionSpec(
       }
       if (schedules.size() > MAX_SCHEDULES) {
         problems.add("at most " + MAX_SCHEDULES + " schedules");
+      }
+      if (!deadLetterFunction.isEmpty() && !validName(deadLetterFunction)) {
+        problems.add("asyncDeadLetterFunction must be a valid function name");
       }
       for (int i = 0; i < schedules.size(); i++) {
         String problem = schedules.get(i).problem();

@@ -164,7 +164,8 @@ final class AsyncApi extends AllDirectives {
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, inv.result())));
   }
 
-  private Map<String, Object> describe(AsyncStore.Invocation inv, boolean full) {
+  /** An invocation's record as GET /v1/invocations/{id} shows it ({@code full}) or a listing does. */
+  static Map<String, Object> describe(AsyncStore.Invocation inv, boolean full) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("id", inv.id());
     body.put("function", inv.function());

@@ -61,8 +61,8 @@ final class AsyncOutcome {
               .thenApply(v -> (Instant) null);
         }
         case NOT_FOUND -> {
-          return store.dead(function, inv.id(), attemptJson(attempt, started, "not_found", "function not deployed", reply),
-              "function " + function + " is not deployed", stderr).thenApply(v -> (Instant) null);
+          return deadLettered(policy, inv, store.dead(function, inv.id(), attemptJson(attempt, started, "not_found",
+              "function not deployed", reply), "function " + function + " is not deployed", stderr));
         }
         case OVERLOADED, NO_CAPACITY, UNAVAILABLE -> {
           // the platform's back-pressure, not the call's fault: wait, without using an attempt
@@ -84,10 +84,45 @@ final class AsyncOutcome {
           "attempt " + attempt + " failed (" + outcome + "): " + message + "; retry at " + due, stderr)
           .thenApply(v -> due);
     }
-    return store.dead(function, inv.id(), attemptRecord,
-        "attempt " + attempt + " failed (" + outcome + "): " + message + "; no retries left", stderr)
+    return deadLettered(policy, inv, store.dead(function, inv.id(), attemptRecord,
+        "attempt " + attempt + " failed (" + outcome + "): " + message + "; no retries left", stderr));
+  }
+
+  /**
+   * After a call was dead-lettered: when its function names a dead-letter function, that function
+   * gets the call's record (as GET /v1/invocations/{id} shows it, with the input in base64) as an
+   * async call, once (its idempotency key is the dead call's id and record version, so a dispatcher
+   * that writes this again after a crash adds nothing). A call that is itself such a delivery is not
+   * forwarded again. Completes once the delivery is accepted: if it is not, the outcome is not
+   * recorded as written and the call's lease runs out, as for any failed write.
+   */
+  private CompletionStage<Instant> deadLettered(FunctionSpec.AsyncPolicy policy, AsyncStore.Invocation inv, CompletionStage<Void> dead) {
+    String destination = policy.deadLetterFunction();
+    if (destination.isEmpty() || inv.source().startsWith(DEAD_LETTER_SOURCE)) {
+      return dead.thenApply(v -> (Instant) null);
+    }
+    return dead
+        .thenCompose(v -> store.get(inv.id()))
+        .thenCompose(found -> {
+          if (found.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+          }
+          Map<String, Object> record = AsyncApi.describe(found.get(), true);
+          record.put("input", java.util.Base64.getEncoder().encodeToString(found.get().input()));
+          byte[] body;
+          try {
+            body = JSON.writeValueAsBytes(record);
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+          }
+          return store.accept(destination, body, "dead-letter:" + inv.id() + ":" + inv.seq(), settings.dispatchers(),
+              DEAD_LETTER_SOURCE + inv.function() + " " + inv.id());
+        })
         .thenApply(v -> (Instant) null);
   }
+
+  /** The source of a call that delivers another's dead letter; such a call is not forwarded again. */
+  static final String DEAD_LETTER_SOURCE = "dead letter of ";
 
   String attemptJson(int attempt, Instant started, String outcome, String message, InvocationReply reply) {
     Map<String, Object> a = new LinkedHashMap<>();

@@ -483,6 +483,7 @@ public final class HttpApi extends AllDirectives {
     specJson.put("asyncConcurrency", spec.async().concurrency());
     specJson.put("asyncBackoffMs", spec.async().backoffMs());
     specJson.put("schedules", spec.async().schedules());
+    specJson.put("asyncDeadLetterFunction", spec.async().deadLetterFunction());
 
     Map<String, Map<String, Integer>> byKind = new LinkedHashMap<>();
     byKind.put("regular", new LinkedHashMap<>());

@@ -30,6 +30,7 @@ final class SpecCodec {
             .setRetries(s.async().retries())
             .setConcurrency(s.async().concurrency())
             .setBackoffMs(s.async().backoffMs())
+            .setDeadLetterFunction(s.async().deadLetterFunction())
             .addAllSchedules(s.async().schedules().stream()
                 .map(c -> FunctionProtos.Schedule.newBuilder()
                     .setCron(c.cron()).setTimeZone(c.timeZone()).setInput(c.input()).setMissed(c.missed()).build())
@@ -56,7 +57,8 @@ final class SpecCodec {
             ? new FunctionSpec.AsyncPolicy(p.getAsync().getRetries(), p.getAsync().getConcurrency(), p.getAsync().getBackoffMs(),
                 p.getAsync().getSchedulesList().stream()
                     .map(c -> new FunctionSpec.Schedule(c.getCron(), c.getTimeZone(), c.getInput(), c.getMissed()))
-                    .toList())
+                    .toList(),
+                p.getAsync().getDeadLetterFunction())
             : FunctionSpec.AsyncPolicy.DEFAULT);
   }
 

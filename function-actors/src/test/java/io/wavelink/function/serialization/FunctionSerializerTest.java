@@ -97,7 +97,7 @@ class FunctionSerializerTest {
         name, FunctionSpec.WASM, ModuleRef.stored(HASH, 5_242_880), 128, 10_000, 4, 1, 10,
         env, "dual", -1, Map.of("stableWindowMs", 30_000.0, "targetUtilization", 0.5),
         new FunctionSpec.AsyncPolicy(5, 8, 250,
-            java.util.List.of(new FunctionSpec.Schedule("*/5 * * * *", "Europe/Berlin", "tick", "skip"))));
+            java.util.List.of(new FunctionSpec.Schedule("*/5 * * * *", "Europe/Berlin", "tick", "skip")), "dead-letters"));
   }
 
   private static FunctionSpec minimalSpec() {

@@ -88,7 +88,8 @@ public final class DeployChecks implements AutoCloseable {
       Integer asyncRetries,
       Integer asyncConcurrency,
       Long asyncBackoffMs,
-      List<FunctionSpec.Schedule> schedules) {}
+      List<FunctionSpec.Schedule> schedules,
+      String asyncDeadLetterFunction) {}
 
   private static final Logger log = LoggerFactory.getLogger(DeployChecks.class);
 
@@ -322,7 +323,8 @@ public final class DeployChecks implements AutoCloseable {
             r.asyncRetries() == null ? FunctionSpec.AsyncPolicy.DEFAULT.retries() : r.asyncRetries(),
             r.asyncConcurrency() == null ? FunctionSpec.AsyncPolicy.DEFAULT.concurrency() : r.asyncConcurrency(),
             r.asyncBackoffMs() == null ? FunctionSpec.AsyncPolicy.DEFAULT.backoffMs() : r.asyncBackoffMs(),
-            r.schedules()));
+            r.schedules(),
+            r.asyncDeadLetterFunction()));
   }
 
   private static FunctionSpec withModule(FunctionSpec s, ModuleRef module) {
