@@ -87,7 +87,10 @@ class ComposeStackTest {
 
   @Test
   void theDocumentedDeploymentStartsScalesSurvivesKillsStopsAndRestarts() throws Exception {
-    // 1. the images, built offline
+    // 1. the images, built offline, from the distribution the build made before the tests (cluster/pom.xml)
+    assertTrue(Files.isDirectory(repo.resolve("cluster/target/lib"))
+            && Files.list(repo.resolve("cluster/target")).anyMatch(p -> p.getFileName().toString().matches("wavelink-cluster-.*\\.jar")),
+        "no distribution in cluster/target (the build makes it at process-test-classes)");
     long t = System.nanoTime();
     Shell.Result images = Shell.run(repo, Map.of(), Duration.ofMinutes(15), "bash", repo.resolve("deploy/image/build-images.sh").toString());
     assertEquals(0, images.code(), "build-images.sh failed:\n" + images.out() + images.err());
