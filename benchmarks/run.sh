@@ -13,7 +13,8 @@
 #   population  (not in all) one fresh member: heap after POPULATION_PROBES [100000] calls of names
 #               never deployed, deploy rate of POPULATION_FUNCTIONS [100000] echo functions
 #               (POPULATION_PARALLEL [8] at once), heap and idle CPU once they passivated, first calls
-#               (POPULATION_JAVA_OPTS [-Xmx4g])  ~10 min + the deploys
+#               (POPULATION_JAVA_OPTS [-Xmx4g]); POPULATION_IDLE=0 stops after the deploys
+#               ~10 min + the deploys
 #   async       (not in all) asynchronous invocations on one member: wrk submits async calls of a
 #               warm echo (asyncConcurrency ASYNC_CONCURRENCY [64]) for ASYNC_SECONDS [60] with
 #               WRK_CONNECTIONS; accepted calls/s and latency, then how fast the backlog drains
@@ -488,6 +489,12 @@ population() {
   t1=$(date +%s.%N)
   log "population: $n deploys in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s" \
     "($(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {printf "%.0f", n / (b - a)}')/s), answers $(sort "$dir/deploys.status" | uniq -c | tr '\n' ' ')"
+  if [[ "${POPULATION_IDLE:-1}" == 0 ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$dir/data" "$dir"/*.cfg
+    return
+  fi
   # the idle functions passivate after wavelink.function.passivate-after (5 min): heap and CPU
   # are taken once they have
   log "population: waiting ${POPULATION_SETTLE:-330} s for the deployed functions to passivate ..."

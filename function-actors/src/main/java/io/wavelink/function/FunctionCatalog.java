@@ -43,12 +43,16 @@ public final class FunctionCatalog
       EntityTypeKey.create(Command.class, "FunctionCatalog");
   public static final String ENTITY_ID = "catalog";
 
-  /** Starts the shard region, or a proxy on members without {@code role}. */
+  /**
+   * Starts the shard region, or a proxy on members without {@code role}. The entity is a {@link
+   * CatalogWriter} in front of the event-sourced catalog, so that the registrations that arrive
+   * while one write is on its way go to the journal together, in the next one.
+   */
   public static void init(ClusterSharding sharding, String role) {
     sharding.init(
         Entity.of(
                 TYPE_KEY,
-                ctx -> create(sharding))
+                ctx -> CatalogWriter.create(create(sharding), CatalogWriter.MAX_BATCH, CatalogWriter.WRITE_TIMEOUT))
             .withRole(role));
   }
 
@@ -83,6 +87,22 @@ public final class FunctionCatalog
       this("", 0, replyTo);
     }
   }
+
+  /**
+   * {@link Register}s and {@link Unregister}s applied in order and written in one journal write
+   * (those that change nothing are left out); {@code replyTo} hears once they are all recorded. Sent
+   * by the {@link CatalogWriter} in front of the catalog, on the same member; the changes' own
+   * {@code replyTo} are answered by the writer, not by the catalog.
+   */
+  record Apply(List<Command> changes, ActorRef<Applied> replyTo)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /** {@link Apply} recorded: {@code events} were written (0: nothing changed). */
+  record Applied(int events) implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /** To the {@link CatalogWriter} itself: a batch's write ended ({@code applied} null if it was not confirmed). */
+  record Written(List<Command> batch, Applied applied, Throwable error)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
   /** Wakes the functions after {@code after}, a batch at a time; sent to itself. */
   private record WakeFrom(String after) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
@@ -228,6 +248,7 @@ public final class FunctionCatalog
         .onCommand(
             ListNames.class,
             (state, list) -> Effect().reply(list.replyTo(), state.page(list.after(), list.limit())))
+        .onCommand(Apply.class, this::onApply)
         .onCommand(WakeFrom.class, this::onWakeFrom)
         .build();
   }
@@ -248,6 +269,25 @@ public final class FunctionCatalog
     return Effect()
         .persist(new FunctionUnregistered(unregister.name()))
         .thenReply(unregister.replyTo(), s -> Ack.INSTANCE);
+  }
+
+  private ReplyEffect<Event, State> onApply(State state, Apply apply) {
+    List<Event> events = new java.util.ArrayList<>();
+    State s = state;
+    for (Command change : apply.changes()) {
+      if (change instanceof Register r && !(s.contains(r.name()) && s.awake(r.name()) != r.asleep())) {
+        events.add(new FunctionRegistered(r.name(), r.asleep()));
+        s = s.with(r.name(), r.asleep());
+      } else if (change instanceof Unregister u && s.contains(u.name())) {
+        events.add(new FunctionUnregistered(u.name()));
+        s = s.without(u.name());
+      }
+    }
+    if (events.isEmpty()) {
+      return Effect().reply(apply.replyTo(), new Applied(0));
+    }
+    int n = events.size();
+    return Effect().persist(events).thenReply(apply.replyTo(), after -> new Applied(n));
   }
 
   private ReplyEffect<Event, State> onWakeFrom(State state, WakeFrom wake) {

@@ -48,6 +48,37 @@ class FunctionCatalogTest {
   }
 
   @Test
+  void anApplyWritesItsChangesInOrderInOneWriteLeavingOutWhatChangesNothing() {
+    // Apply never leaves its member (the writer and the catalog are parent and child): not serialized
+    var catalog = EventSourcedBehaviorTestKit.<FunctionCatalog.Command, FunctionCatalog.Event, FunctionCatalog.State>create(
+        testKit.system(), FunctionCatalog.create(null),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
+    catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("kept", r));
+    var ignored = testKit.<FunctionCatalog.Ack>createTestProbe().ref();
+    var applied = catalog.<FunctionCatalog.Applied>runCommand(r -> new FunctionCatalog.Apply(List.of(
+        new FunctionCatalog.Register("kept", ignored), // already there: nothing
+        new FunctionCatalog.Register("a", ignored),
+        new FunctionCatalog.Register("a", true, ignored), // now asleep
+        new FunctionCatalog.Register("gone", ignored),
+        new FunctionCatalog.Unregister("gone", ignored),
+        new FunctionCatalog.Unregister("never", ignored)), r));
+    assertEquals(new FunctionCatalog.Applied(4), applied.reply());
+    assertEquals(List.of(
+            new FunctionCatalog.FunctionRegistered("a", false),
+            new FunctionCatalog.FunctionRegistered("a", true),
+            new FunctionCatalog.FunctionRegistered("gone", false),
+            new FunctionCatalog.FunctionUnregistered("gone")),
+        applied.events());
+    assertEquals(List.of("a", "kept"), applied.state().names());
+    assertEquals(List.of("kept"), applied.state().awakeNames());
+    var nothing = catalog.<FunctionCatalog.Applied>runCommand(r -> new FunctionCatalog.Apply(
+        List.of(new FunctionCatalog.Register("kept", ignored)), r));
+    assertTrue(nothing.hasNoEvents());
+    assertEquals(new FunctionCatalog.Applied(0), nothing.reply());
+    assertEquals(List.of("a", "kept"), catalog.restart().state().names());
+  }
+
+  @Test
   void namesAreRecoveredFromTheJournal() {
     catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("x", r));
     catalog.<FunctionCatalog.Ack>runCommand(r -> new FunctionCatalog.Register("y", r));

@@ -102,7 +102,15 @@ public final class FunctionMetrics {
     queueWait.record(nanos);
   }
 
+  /**
+   * The function's instances now. A function that has had none since its entity started makes no
+   * series for it: a deployed function that is never called costs Kamon nothing (its gauges appear
+   * with its first instance, or its first other event).
+   */
   public void instances(int regular, int emergency) {
+    if (!registered && regular == 0 && emergency == 0) {
+      return;
+    }
     register();
     regularInstances.update(regular);
     emergencyInstances.update(emergency);

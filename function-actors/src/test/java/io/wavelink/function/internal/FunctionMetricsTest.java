@@ -42,6 +42,8 @@ class FunctionMetricsTest {
   void aStoppedFunctionsSeriesLeaveKamonAndComeBackWithIt() throws Exception {
     FunctionMetrics metrics = new FunctionMetrics("metrics-close-test");
     assertEquals(0, seriesOf("metrics-close-test"), "nothing before first use");
+    metrics.instances(0, 0);
+    assertEquals(0, seriesOf("metrics-close-test"), "no instances yet: a deployed function never called has no series");
     metrics.instances(1, 0);
     metrics.coldStart(InstanceKind.REGULAR);
     assertEquals(12, seriesOf("metrics-close-test"), "every instrument registered on first use, and no other");

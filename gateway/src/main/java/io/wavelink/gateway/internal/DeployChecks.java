@@ -99,6 +99,11 @@ public final class DeployChecks implements AutoCloseable {
   /** bodies of the deploys being checked or waiting, in bytes */
   private final java.util.concurrent.atomic.AtomicLong bytesHeld = new java.util.concurrent.atomic.AtomicLong();
   private final ObjectMapper json;
+  /** the runtime's verdicts on modules already checked: a module deployed again is not parsed again */
+  private final ModuleVerdicts verdicts = new ModuleVerdicts(VERDICTS_KEPT);
+
+  /** how many module verdicts a gateway keeps (a few hundred bytes each) */
+  static final int VERDICTS_KEPT = 4096;
 
   public DeployChecks(SandboxRuntime runtime, GatewaySettings settings) {
     this.runtime = runtime;
@@ -296,12 +301,18 @@ public final class DeployChecks implements AutoCloseable {
     if (!problems.isEmpty()) {
       return Refused.badSpec(String.join("; ", problems));
     }
-    try {
-      runtime.validate(code, spec.memoryMb());
-    } catch (InvalidModuleException e) {
-      return new Refused(400, "invalid_module", e.getMessage(), false);
-    }
     String hash = ModuleStore.sha256(code);
+    String problem = verdicts.verdict(hash, spec.memoryMb(), () -> {
+      try {
+        runtime.validate(code, spec.memoryMb());
+        return null;
+      } catch (InvalidModuleException e) {
+        return e.getMessage();
+      }
+    });
+    if (problem != null) {
+      return new Refused(400, "invalid_module", problem, false);
+    }
     return new Valid(withModule(spec, ModuleRef.stored(hash, code.length)), code);
   }
 
@@ -347,6 +358,11 @@ public final class DeployChecks implements AutoCloseable {
     }
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** How many times the runtime validated a module (tests): a verdict kept is not counted again. */
+  long validations() {
+    return verdicts.computed();
   }
 
   /** Deploys being checked or waiting (tests, metrics). */

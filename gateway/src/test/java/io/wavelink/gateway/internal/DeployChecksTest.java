@@ -132,19 +132,56 @@ class DeployChecksTest {
 
   @Test
   void aModuleDeclaringTwoGibibytesIsCheckedQuicklyWithoutThatMemory() throws Exception {
+    byte[] body = body(MEMORY_2_GIB, Map.of("memoryMb", 2048));
+    try (DeployChecks warmUp = new DeployChecks(runtime, SETTINGS)) {
+      warmUp.checkNow("f", body);
+    }
+    // a fresh instance: its verdicts are empty, so the module is validated again, not looked up
     try (DeployChecks checks = new DeployChecks(runtime, SETTINGS)) {
-      byte[] body = body(MEMORY_2_GIB, Map.of("memoryMb", 2048));
-      checks.checkNow("f", body); // warm up
       com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
       long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
       DeployChecks.Outcome o = checks.checkNow("f", body);
       long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
       assertInstanceOf(DeployChecks.Valid.class, o, String.valueOf(o));
+      assertEquals(1, checks.validations(), "the module was validated, not found among the verdicts");
       assertTrue(allocated < 16L << 20, "checking allocated " + allocated + " bytes");
       long started = System.nanoTime();
       assertInstanceOf(DeployChecks.Valid.class, check(checks, body));
       assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "answered quickly");
     }
+  }
+
+  @Test
+  void aModuleDeployedAgainIsNotValidatedAgainButItsVerdictHolds() throws Exception {
+    try (DeployChecks checks = new DeployChecks(runtime, SETTINGS)) {
+      for (int i = 0; i < 3; i++) {
+        assertInstanceOf(DeployChecks.Valid.class, check(checks, body(ECHO, Map.of("memoryMb", 64, "maxScale", 1 + i))));
+      }
+      assertEquals(1, checks.validations(), "one module, one memory size: validated once");
+      assertInstanceOf(DeployChecks.Valid.class, check(checks, body(ECHO, Map.of("memoryMb", 128))));
+      assertEquals(2, checks.validations(), "another memory size is another verdict");
+      byte[] tooBig = body(MEMORY_2_GIB, Map.of("memoryMb", 64));
+      DeployChecks.Refused first = refused(check(checks, tooBig), 400);
+      DeployChecks.Refused again = refused(check(checks, tooBig), 400);
+      assertEquals("invalid_module", again.error());
+      assertEquals(first.message(), again.message(), "a refusal kept says the same");
+      assertEquals(3, checks.validations());
+      assertInstanceOf(DeployChecks.Valid.class, check(checks, body(MEMORY_2_GIB, Map.of("memoryMb", 2048))),
+          "the same module with the memory it declares is valid");
+    }
+  }
+
+  @Test
+  void theLeastRecentlyUsedVerdictsGoBeyondTheBound() {
+    ModuleVerdicts verdicts = new ModuleVerdicts(2);
+    verdicts.verdict("a", 1, () -> null);
+    verdicts.verdict("b", 1, () -> "bad");
+    verdicts.verdict("a", 1, () -> "not asked");
+    verdicts.verdict("c", 1, () -> null); // b goes
+    assertEquals(3, verdicts.computed());
+    assertEquals(null, verdicts.verdict("a", 1, () -> "not asked"));
+    assertEquals("bad again", verdicts.verdict("b", 1, () -> "bad again"));
+    assertEquals(4, verdicts.computed());
   }
 
   /** The real runtime, whose validation waits for {@code release} (a module slow to check). */
