@@ -46,6 +46,19 @@ own_ipv4() {
   getent ahostsv4 "${HOSTNAME:-$(cat /etc/hostname)}" | awk '$1 !~ /^127\./ { print $1; exit }'
 }
 
+# `cassandra`: the wavelink-cassandra image (Dockerfile.cassandra, built over this one). The
+# launcher io.wavelink.persistence.CassandraServer runs Cassandra in a child JVM with its data in
+# /var/lib/cassandra, listening on this container's own address (so the compose network reaches it
+# as cassandra:9042), and stops it on SIGTERM (`docker stop`, `docker compose restart`).
+if [ "${1:-}" = "cassandra" ]; then
+  host="${CASSANDRA_HOST:-$(own_ipv4)}"
+  [ -n "$host" ] || { echo "member-entrypoint: cannot determine this container's IPv4 address; set CASSANDRA_HOST" >&2; exit 1; }
+  echo "member-entrypoint: Cassandra on $host:9042, heap ${CASSANDRA_HEAP:-512m}, data in /var/lib/cassandra"
+  exec java -Xmx96m -cp "$classpath" io.wavelink.persistence.CassandraServer \
+    --dir /var/lib/cassandra --host "$host" --port 9042 --heap "${CASSANDRA_HEAP:-512m}" \
+    --classpath-file /opt/cassandra/cassandra.classpath
+fi
+
 self_ip="$(own_ipv4)"
 if [ -z "${WAVELINK_CLUSTER_HOST:-}" ] || [ "${WAVELINK_CLUSTER_HOST}" = "auto" ]; then
   if [ -z "$self_ip" ]; then

@@ -86,7 +86,6 @@ else
     cp "$jar" "$ctx/lib/"
     printf '%s/opt/cassandra/lib/%s' "$([[ -s "$ctx/cassandra.classpath" ]] && echo :)" "$(basename "$jar")" >> "$ctx/cassandra.classpath"
   done
-  cp "$ROOT/deploy/docker-compose/cassandra-entrypoint.sh" "$ctx/"
   step "Cassandra image $cassandra (Cassandra 5.0 from $(ls "$ctx/lib" | wc -l) Maven Central jars) ..."
   docker build -q --build-arg MEMBER_IMAGE="$MEMBER_IMAGE" -f "$ROOT/deploy/docker-compose/Dockerfile.cassandra" \
     -t "$cassandra" "$ctx" >/dev/null

@@ -88,8 +88,11 @@ class ComposeStackTest {
   @Test
   void theDocumentedDeploymentStartsScalesSurvivesKillsStopsAndRestarts() throws Exception {
     // 1. the images, built offline, from the distribution the build made before the tests (cluster/pom.xml)
-    assertTrue(Files.isDirectory(repo.resolve("cluster/target/lib"))
-            && Files.list(repo.resolve("cluster/target")).anyMatch(p -> p.getFileName().toString().matches("wavelink-cluster-.*\\.jar")),
+    boolean jar;
+    try (java.util.stream.Stream<Path> files = Files.list(repo.resolve("cluster/target"))) {
+      jar = files.anyMatch(p -> p.getFileName().toString().matches("wavelink-cluster-.*\\.jar"));
+    }
+    assertTrue(Files.isDirectory(repo.resolve("cluster/target/lib")) && jar,
         "no distribution in cluster/target (the build makes it at process-test-classes)");
     long t = System.nanoTime();
     Shell.Result images = Shell.run(repo, Map.of(), Duration.ofMinutes(15), "bash", repo.resolve("deploy/image/build-images.sh").toString());
