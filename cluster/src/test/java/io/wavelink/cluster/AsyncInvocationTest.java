@@ -94,6 +94,15 @@ class AsyncInvocationTest {
   }
 
   @Test
+  void theFunctionSeesItsAsyncCallsId() throws Exception {
+    assertEquals(201, http.deploy("aid", ExampleFunctions.load("invocation-id"), Map.of()).statusCode());
+    String id = submit("aid", "", ASYNC);
+    awaitStatus(id, "succeeded");
+    assertEquals(id, new String(http.getBytes("/v1/invocations/" + id + "/result").body(), StandardCharsets.UTF_8),
+        "WAVELINK_INVOCATION_ID is the id the caller got back");
+  }
+
+  @Test
   void aTrapIsRetriedThenDeadLetteredThenRedriven() throws Exception {
     String id = submit("atrap", "x", ASYNC);
     JsonNode dead = awaitStatus(id, "dead");

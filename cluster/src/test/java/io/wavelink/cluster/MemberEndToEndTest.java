@@ -184,6 +184,27 @@ class MemberEndToEndTest {
   }
 
   @Test
+  @Order(7)
+  void eachCallHasAnIdThatTheFunctionAndTheCallerSee() throws Exception {
+    // a variable of that name in the spec does not hide the call's own id
+    assertEquals(201, http.deploy("whoami", ExampleFunctions.load("invocation-id"),
+        Map.of("env", Map.of("WAVELINK_INVOCATION_ID", "spoofed"))).statusCode());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<byte[]> r = http.invoke("whoami", new byte[0]);
+      assertEquals(200, r.statusCode());
+      String header = r.headers().firstValue("X-WaveLink-Invocation-Id").orElseThrow();
+      assertTrue(header.matches("req_[0-9a-f]{16}"), header);
+      assertEquals(header, new String(r.body(), StandardCharsets.UTF_8), "the function saw the id the caller got");
+      seen.add(header);
+    }
+    assertEquals(3, seen.size(), "one id per call: " + seen);
+    // an answer that is an error carries it too
+    HttpResponse<byte[]> failed = http.invoke("fail", new byte[0]);
+    assertTrue(failed.headers().firstValue("X-WaveLink-Invocation-Id").orElse("").startsWith("req_"), failed.headers().toString());
+  }
+
+  @Test
   @Order(8)
   void aFullQueueAnswers429WithRetryAfter() throws Exception {
     // one slot, no emergency track, a queue of 4 (test config): 12 slow calls at once overflow it

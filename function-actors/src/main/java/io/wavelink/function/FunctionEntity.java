@@ -393,7 +393,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     }
     EntityRef<Command> next = deps.sharding().entityRefFor(TYPE_KEY, name);
     for (InvocationQueue.Waiting w : queued) {
-      next.tell(new Invoke(w.input(), w.caller(), w.inputRef()));
+      next.tell(new Invoke(w.input(), w.caller(), w.inputRef(), w.requestId()));
     }
     getContext().getLog().info("Function {} stopping: {} queued calls sent on to its next incarnation", name, queued.size());
   }
@@ -406,7 +406,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
           .tell(InvocationReply.rejected(InvocationReply.Status.NOT_FOUND, "function " + name + " is not deployed"));
       return this;
     }
-    if (dispatcher.accept(name, invoke.input(), invoke.inputRef(), invoke.replyTo(), def.spec().timeoutMs())
+    if (dispatcher.accept(name, invoke.input(), invoke.inputRef(), invoke.replyTo(), def.spec().timeoutMs(), invoke.requestId())
         == Dispatcher.Accepted.QUEUED) {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, Duration.ofMillis(50));
       onShortage();

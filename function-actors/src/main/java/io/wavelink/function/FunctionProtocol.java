@@ -55,11 +55,25 @@ public interface FunctionProtocol {
       long seq, long atMs, String instanceId, String kind, String nodeId, String status, String message,
       long durationMicros, String stderrTail) {}
 
-  /** An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then empty). */
-  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) implements Command {
+  /**
+   * An invocation; a large input travels apart ({@code inputRef}, {@link Blobs}; {@code input} then
+   * empty). {@code requestId}: the call's id as its caller knows it (the gateway's {@code
+   * X-WaveLink-Invocation-Id}, an async call's id), which the guest sees as {@code
+   * WAVELINK_INVOCATION_ID}; "" for none. A second attempt of the same call carries the same id.
+   */
+  public record Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef, String requestId)
+      implements Command {
+
+    public Invoke {
+      requestId = requestId == null ? "" : requestId;
+    }
 
     public Invoke(byte[] input, ActorRef<InvocationReply> replyTo) {
-      this(input, replyTo, null);
+      this(input, replyTo, null, "");
+    }
+
+    public Invoke(byte[] input, ActorRef<InvocationReply> replyTo, Blobs.Ref inputRef) {
+      this(input, replyTo, inputRef, "");
     }
   }
 

@@ -661,7 +661,8 @@ public final class AsyncDispatcher {
     Blobs.Ref ref = blobs.large(input) ? blobs.put(input, askTimeout) : null;
     Run sent = new Run(run.fn(), run.row(), run.inv(), run.attempt(), run.timeoutMs(), run.policy(), run.started(), ref);
     ctx.ask(InvocationReply.class, sharding.entityRefFor(FunctionEntity.TYPE_KEY, run.fn().name), askTimeout,
-        replyTo -> new FunctionEntity.Invoke(ref == null ? input : new byte[0], replyTo, ref),
+        // the guest sees the call's id (WAVELINK_INVOCATION_ID), the same in every attempt
+        replyTo -> new FunctionEntity.Invoke(ref == null ? input : new byte[0], replyTo, ref, run.inv().id()),
         (reply, failure) -> new Invoked(sent, reply, failure));
     return Behaviors.same();
   }

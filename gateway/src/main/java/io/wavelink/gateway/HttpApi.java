@@ -130,10 +130,10 @@ public final class HttpApi extends AllDirectives {
     system.getWhenTerminated().thenRun(deployChecks::close);
     this.pending =
         new PendingInvocations(
-            (function, input, inputRef, timeout, sentAs) ->
+            (function, input, inputRef, requestId, timeout, sentAs) ->
                 function(function).ask(r -> {
                   sentAs.accept(r);
-                  return new FunctionEntity.Invoke(input, r, inputRef);
+                  return new FunctionEntity.Invoke(input, r, inputRef, requestId);
                 }, timeout),
             settings.invokeTimeout(),
             settings.callCheckInterval(),
@@ -559,18 +559,28 @@ public final class HttpApi extends AllDirectives {
         settings.maxInvokeBytes(),
                 input -> {
                   long started = System.nanoTime();
+                  String requestId = newRequestId();
                   // a large input travels apart, fetched by the Wavelet that runs the call
                   Blobs.Ref inputRef = blobs.large(input) ? blobs.put(input, settings.invokeTimeout()) : null;
                   CompletionStage<InvocationReply> answered =
-                      pending.invoke(name, inputRef == null ? input : new byte[0], inputRef)
+                      pending.invoke(name, inputRef == null ? input : new byte[0], inputRef, requestId)
                           .thenComposeAsync(this::withOutput, executor)
                           .whenComplete((r, e) -> {
                             if (inputRef != null) {
                               blobs.remove(inputRef);
                             }
                           });
-                  return onSuccess(answered, r -> invoked(name, r, started));
+                  return onSuccess(answered, r -> invoked(name, r, started, requestId));
                 }));
+  }
+
+  /**
+   * A synchronous call's id: {@code req_} and 16 hex digits, random. The guest sees it as {@code
+   * WAVELINK_INVOCATION_ID} and the caller in {@code X-WaveLink-Invocation-Id} (an async call's id
+   * is its {@code inv_} id instead).
+   */
+  private static String newRequestId() {
+    return "req_" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
   }
 
   /** The reply with its output inline: a large output is fetched from the Wavelet that holds it. */
@@ -581,10 +591,11 @@ public final class HttpApi extends AllDirectives {
     return blobs.get(reply.outputRef(), true).thenApply(reply::withOutput);
   }
 
-  private Route invoked(String name, InvocationReply r, long startedNanos) {
+  private Route invoked(String name, InvocationReply r, long startedNanos, String requestId) {
     String kind = r.kind() == null ? "none" : r.kind().label();
     gatewayMetrics.answered(name, kind, r.status(), System.nanoTime() - startedNanos);
     List<HttpHeader> headers = new ArrayList<>();
+    headers.add(RawHeader.create("X-WaveLink-Invocation-Id", requestId));
     if (!r.instanceId().isEmpty()) {
       headers.add(RawHeader.create("X-WaveLink-Instance", r.instanceId()));
       headers.add(RawHeader.create("X-WaveLink-Instance-Kind", kind));

@@ -115,12 +115,28 @@ final class CallRunner {
     }
   }
 
+  /** The guest's environment variable that holds its call's id, when the caller gave one. */
+  static final String INVOCATION_ID_VARIABLE = "WAVELINK_INVOCATION_ID";
+
+  /**
+   * The guest's environment for one call: the function's {@code env}, and {@value
+   * #INVOCATION_ID_VARIABLE} when the call has an id (it wins over a variable of that name in {@code env}).
+   */
+  static java.util.Map<String, String> envOf(StartInstance spec, Invoke invoke) {
+    if (invoke.requestId().isEmpty()) {
+      return spec.env();
+    }
+    java.util.Map<String, String> env = new java.util.HashMap<>(spec.env());
+    env.put(INVOCATION_ID_VARIABLE, invoke.requestId());
+    return env;
+  }
+
   /** Runs the call on a sandbox thread; its deadline counts from {@code arrivedNanos}. */
   void run(WaveletSandbox sandbox, PreparedModule module, StartInstance spec, Invoke invoke, byte[] input, long arrivedNanos) {
     String key = ModuleCache.keyOf(spec.function(), spec.version(), spec.module());
     long leftMs = Math.max(1, invoke.timeoutMs() - (System.nanoTime() - arrivedNanos) / 1_000_000);
     Invocation invocation =
-        new Invocation(spec.function(), input, spec.env(), spec.memoryMb(), Duration.ofMillis(leftMs));
+        new Invocation(spec.function(), input, envOf(spec, invoke), spec.memoryMb(), Duration.ofMillis(leftMs));
     sandboxPool.execute(
         () -> {
           InvocationReply reply;

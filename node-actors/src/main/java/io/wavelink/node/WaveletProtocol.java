@@ -107,6 +107,8 @@ public interface WaveletProtocol {
    * Runs one invocation on an instance. {@code invocationId} is the owner's id for the call, echoed
    * in {@link InvocationFinished} so that the owner knows which of an instance's calls ended. A large
    * input travels apart ({@code inputRef}, {@code input} then empty): the Wavelet fetches it first.
+   * {@code requestId}: the call's id as its caller knows it, the guest's {@code
+   * WAVELINK_INVOCATION_ID} ("" for none).
    */
   public record Invoke(
       String instanceId,
@@ -116,8 +118,26 @@ public interface WaveletProtocol {
       boolean coldStart,
       ActorRef<InvocationReply> replyTo,
       ActorRef<InstanceEvent> owner,
-      Blobs.Ref inputRef)
+      Blobs.Ref inputRef,
+      String requestId)
       implements Command {
+
+    public Invoke {
+      requestId = requestId == null ? "" : requestId;
+    }
+
+    /** An invocation without a caller's id. */
+    public Invoke(
+        String instanceId,
+        long invocationId,
+        byte[] input,
+        long timeoutMs,
+        boolean coldStart,
+        ActorRef<InvocationReply> replyTo,
+        ActorRef<InstanceEvent> owner,
+        Blobs.Ref inputRef) {
+      this(instanceId, invocationId, input, timeoutMs, coldStart, replyTo, owner, inputRef, "");
+    }
 
     /** An invocation with its input inline. */
     public Invoke(

@@ -55,9 +55,16 @@ public final class Dispatcher {
   /** A new invocation whose large input may be held apart ({@code inputRef}). */
   public Accepted accept(
       String function, byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long timeoutMs) {
+    return accept(function, input, inputRef, caller, timeoutMs, "");
+  }
+
+  /** A new invocation, with its caller's id for it ({@code requestId}, "" for none). */
+  public Accepted accept(
+      String function, byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long timeoutMs,
+      String requestId) {
     long nowNanos = System.nanoTime();
-    InvocationQueue.Waiting w =
-        new InvocationQueue.Waiting(input, inputRef, caller, nowNanos, nowNanos + timeoutMs * 1_000_000L);
+    InvocationQueue.Waiting w = new InvocationQueue.Waiting(
+        input, inputRef, caller, nowNanos, nowNanos + timeoutMs * 1_000_000L, requestId);
     Instance free = pool.freeSlot();
     if (free != null && queue.isEmpty()) {
       dispatch(free, w, false);
@@ -103,7 +110,8 @@ public final class Dispatcher {
     out.toWavelet(
         inst.wavelet(),
         new Wavelet.Invoke(
-            inst.id(), invocationId, w.input(), remainingMs, coldStart, w.caller(), out.owner(), w.inputRef()));
+            inst.id(), invocationId, w.input(), remainingMs, coldStart, w.caller(), out.owner(), w.inputRef(),
+            w.requestId()));
   }
 
   /**

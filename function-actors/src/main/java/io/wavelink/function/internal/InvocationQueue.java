@@ -18,13 +18,14 @@ public final class InvocationQueue {
 
   /**
    * A queued invocation: its input (or where a large one is held, {@code inputRef}), who waits for
-   * it, and when it arrived and must be answered.
+   * it, when it arrived and must be answered, and its caller's id for it ({@code requestId}, "" for none).
    */
   public record Waiting(
-      byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
+      byte[] input, Blobs.Ref inputRef, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos,
+      String requestId) {
 
     public Waiting(byte[] input, ActorRef<InvocationReply> caller, long arrivalNanos, long deadlineNanos) {
-      this(input, null, caller, arrivalNanos, deadlineNanos);
+      this(input, null, caller, arrivalNanos, deadlineNanos, "");
     }
 
     /** The input's size, wherever it is held. */

@@ -196,7 +196,7 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
       if (m.inputRef() != null) {
         b.setInputStore(ref(m.inputRef().store())).setInputId(m.inputRef().id()).setInputSize(m.inputRef().size());
       }
-      return b.build();
+      return b.setRequestId(m.requestId()).build();
     }
     if (o instanceof FunctionEntity.Deployed m) {
       return FunctionProtos.Deployed.newBuilder()
@@ -397,7 +397,8 @@ public final class FunctionSerializer extends SerializerWithStringManifest {
               resolve(p.getReplyTo()),
               p.getInputId().isEmpty()
                   ? null
-                  : new io.wavelink.node.Blobs.Ref(resolve(p.getInputStore()), p.getInputId(), p.getInputSize()));
+                  : new io.wavelink.node.Blobs.Ref(resolve(p.getInputStore()), p.getInputId(), p.getInputSize()),
+              p.getRequestId());
         }
       case ENTITY_WAKE:
         return FunctionEntity.Wake.INSTANCE;

@@ -179,6 +179,9 @@ class FunctionSerializerTest {
     ActorRef<InvocationReply> replyTo = ref();
     roundTrip(new FunctionEntity.Invoke("{\"n\":1}".getBytes(StandardCharsets.UTF_8), replyTo));
     roundTrip(new FunctionEntity.Invoke(new byte[0], replyTo));
+    // the caller's id for the call, which the guest sees
+    FunctionEntity.Invoke withId = new FunctionEntity.Invoke(new byte[0], replyTo, null, "req_00ff00ff00ff00ff");
+    assertEquals("req_00ff00ff00ff00ff", ((FunctionEntity.Invoke) roundTrip(withId)).requestId());
     // a large input travels apart: the message carries where it is
     roundTrip(new FunctionEntity.Invoke(new byte[0], replyTo,
         new io.wavelink.node.Blobs.Ref(testKit.<io.wavelink.node.Blobs.Command>createTestProbe().ref(), "blob-1", 3_000_000)));

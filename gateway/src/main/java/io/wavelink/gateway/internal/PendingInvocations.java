@@ -52,7 +52,7 @@ public final class PendingInvocations {
   public interface Sender {
     /** {@code sentAs} gets the handle the entity knows the attempt by (its reply-to), once sent. */
     CompletionStage<InvocationReply> send(
-        String function, byte[] input, Blobs.Ref inputRef, Duration timeout, Consumer<Object> sentAs);
+        String function, byte[] input, Blobs.Ref inputRef, String requestId, Duration timeout, Consumer<Object> sentAs);
   }
 
   /** One call. Its attempt count and retry flag change together, under the call's own lock. */
@@ -60,6 +60,8 @@ public final class PendingInvocations {
     final String function;
     final byte[] input;
     final Blobs.Ref inputRef;
+    /** the call's id, the same in every attempt */
+    final String requestId;
     final long sentAtNanos = System.nanoTime();
     final long deadlineNanos;
     final CompletableFuture<InvocationReply> result = new CompletableFuture<>();
@@ -74,10 +76,11 @@ public final class PendingInvocations {
     /** whether the entity did not hold the call at the last check (guarded by this) */
     boolean missing;
 
-    Pending(String function, byte[] input, Blobs.Ref inputRef, long deadlineNanos) {
+    Pending(String function, byte[] input, Blobs.Ref inputRef, String requestId, long deadlineNanos) {
       this.function = function;
       this.input = input;
       this.inputRef = inputRef;
+      this.requestId = requestId;
       this.deadlineNanos = deadlineNanos;
     }
   }
@@ -106,27 +109,30 @@ public final class PendingInvocations {
   }
 
   public CompletionStage<InvocationReply> invoke(String function, byte[] input) {
-    return invoke(function, input, null);
+    return invoke(function, input, null, "");
   }
 
-  /** An invocation whose large input is held apart, at {@code inputRef} ({@code input} then empty). */
-  public CompletionStage<InvocationReply> invoke(String function, byte[] input, Blobs.Ref inputRef) {
+  /**
+   * An invocation whose large input is held apart, at {@code inputRef} ({@code input} then empty);
+   * {@code requestId} is the call's id, sent with every attempt ("" for none).
+   */
+  public CompletionStage<InvocationReply> invoke(String function, byte[] input, Blobs.Ref inputRef, String requestId) {
     long id = ids.incrementAndGet();
-    Pending p = new Pending(function, input, inputRef, System.nanoTime() + timeout.toNanos());
+    Pending p = new Pending(function, input, inputRef, requestId, System.nanoTime() + timeout.toNanos());
     pending.put(id, p);
     p.result.whenComplete((r, e) -> pending.remove(id));
     synchronized (p) {
       p.outstanding++;
       p.nextCheckNanos = p.sentAtNanos + checkIntervalNanos;
     }
-    send.send(p.function, p.input, p.inputRef, timeout, handle -> p.handle = handle)
+    send.send(p.function, p.input, p.inputRef, p.requestId, timeout, handle -> p.handle = handle)
         .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
     return p.result;
   }
 
   /** Sends a second attempt, already counted in {@code p.outstanding}. */
   private void attempt(Pending p, Duration within) {
-    send.send(p.function, p.input, p.inputRef, within, handle -> {})
+    send.send(p.function, p.input, p.inputRef, p.requestId, within, handle -> {})
         .whenCompleteAsync((reply, error) -> answered(p, reply, error), executor);
   }
 

@@ -24,6 +24,9 @@ class PendingInvocationsTest {
 
   private final PendingInvocations pending = pendingWithin(Duration.ofSeconds(30));
 
+  /** The call id each attempt carried. */
+  private final List<String> requestIds = new ArrayList<>();
+
   /** The handle each attempt was sent as (its index, as an Integer). */
   private final List<Object> handles = new ArrayList<>();
 
@@ -31,9 +34,10 @@ class PendingInvocationsTest {
 
   private PendingInvocations pendingWithin(Duration timeout) {
     return new PendingInvocations(
-        (function, input, inputRef, within, sentAs) -> {
+        (function, input, inputRef, requestId, within, sentAs) -> {
           CompletableFuture<InvocationReply> f = new CompletableFuture<>();
           attempts.add(f);
+          requestIds.add(requestId);
           timeouts.add(within);
           Object handle = Integer.valueOf(handles.size());
           handles.add(handle);
@@ -48,7 +52,7 @@ class PendingInvocationsTest {
   @Test
   void aCallItsEntityDoesNotHoldAtTwoChecksInARowIsSentOnceMore() throws Exception {
     long t0 = System.nanoTime();
-    CompletionStage<InvocationReply> lost = pending.invoke("f", new byte[0]);
+    CompletionStage<InvocationReply> lost = pending.invoke("f", new byte[0], null, "req_lost");
     pending.invoke("f", new byte[0]); // held by the entity: running
     pending.invoke("g", new byte[0]);
     assertTrue(pending.dueForCheck(t0, 100).isEmpty(), "nothing is looked for before it waited an interval");
@@ -66,6 +70,7 @@ class PendingInvocationsTest {
     assertEquals(1, pending.checked(f, java.util.Set.of(handles.get(0))), "missing twice in a row: lost");
     assertEquals(4, attempts.size());
     assertEquals(1, pending.retries());
+    assertEquals(List.of("req_lost", "", "", "req_lost"), requestIds, "the second attempt carries the call's id again");
 
     attempts.get(3).complete(OK);
     assertSame(OK, lost.toCompletableFuture().get(1, TimeUnit.SECONDS));

@@ -19,13 +19,15 @@ import java.util.List;
  *   <li>{@code fail}: writes to stderr, then {@code proc_exit(3)};
  *   <li>{@code loop}: loops forever;
  *   <li>{@code env}: writes the value of the environment variable {@code GREETING}, or {@code
- *       "unset"}.
+ *       "unset"};
+ *   <li>{@code invocation-id}: writes the value of {@code WAVELINK_INVOCATION_ID} (its call's id), or
+ *       {@code "unset"}.
  * </ul>
  */
 public final class ExampleFunctions {
 
   /** Names of all example functions. */
-  public static final List<String> NAMES = List.of("echo", "busy", "sleep", "trap", "fail", "loop", "env");
+  public static final List<String> NAMES = List.of("echo", "busy", "sleep", "trap", "fail", "loop", "env", "invocation-id");
 
   private static final String DIRECTORY = "/io/wavelink/examples/";
 

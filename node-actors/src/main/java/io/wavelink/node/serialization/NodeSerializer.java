@@ -135,7 +135,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
           .setColdStart(m.coldStart())
           .setReplyTo(ref(m.replyTo()))
           .setOwner(ref(m.owner()))
-          .setInvocationId(m.invocationId());
+          .setInvocationId(m.invocationId())
+          .setRequestId(m.requestId());
       if (m.inputRef() != null) {
         b.setInputRef(blobRef(m.inputRef()));
       }
@@ -296,7 +297,8 @@ public final class NodeSerializer extends SerializerWithStringManifest {
               p.getColdStart(),
               resolve(p.getReplyTo()),
               resolve(p.getOwner()),
-              p.hasInputRef() ? blobRef(p.getInputRef()) : null);
+              p.hasInputRef() ? blobRef(p.getInputRef()) : null,
+              p.getRequestId());
         }
       case BLOB_FETCH:
         {

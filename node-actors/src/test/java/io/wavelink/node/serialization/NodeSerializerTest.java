@@ -180,6 +180,8 @@ class NodeSerializerTest {
     ActorRef<Wavelet.InstanceEvent> owner = testKit.<Wavelet.InstanceEvent>createTestProbe().ref();
     roundTrip(new Wavelet.Invoke("echo-r-1", 42L, bytes("{\"n\":1}"), 10_000, true, replyTo, owner));
     roundTrip(new Wavelet.Invoke("echo-r-1", 0L, new byte[0], 1, false, replyTo, owner));
+    Wavelet.Invoke withId = new Wavelet.Invoke("echo-r-1", 7L, new byte[0], 1, false, replyTo, owner, null, "inv_abc");
+    assertEquals("inv_abc", ((Wavelet.Invoke) roundTrip(withId)).requestId());
   }
 
   @Test
