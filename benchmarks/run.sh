@@ -13,8 +13,11 @@
 #   population  (not in all) one fresh member: heap after POPULATION_PROBES [100000] calls of names
 #               never deployed, deploy rate of POPULATION_FUNCTIONS [100000] echo functions
 #               (POPULATION_PARALLEL [8] at once), heap and idle CPU once they passivated, first calls
-#               (POPULATION_JAVA_OPTS [-Xmx4g]); POPULATION_IDLE=0 stops after the deploys
-#               ~10 min + the deploys
+#               (POPULATION_JAVA_OPTS [-Xmx4g]); POPULATION_IDLE=0 stops after the deploys; then
+#               POPULATION_KEEP [1000] functions with minScale 1 (2 MB each, node capacity
+#               POPULATION_CAPACITY_MB [4096]) and, unless POPULATION_RESTART=0, a restart with the same
+#               data: time to ready, first calls after it, minScale instances back
+#               ~12 min + the deploys
 #   async       (not in all) asynchronous invocations on one member: wrk submits async calls of a
 #               warm echo (asyncConcurrency ASYNC_CONCURRENCY [64]) for ASYNC_SECONDS [60] with
 #               WRK_CONNECTIONS; accepted calls/s and latency, then how fast the backlog drains
@@ -460,7 +463,8 @@ population() {
   rm -rf "$dir/data"
   local member_env=(WAVELINK_DATA_DIR="$dir/data" WAVELINK_HTTP_PORT="$port" WAVELINK_CLUSTER_PORT="$cport"
     WAVELINK_CASSANDRA_PORT="$(free_port)" WAVELINK_CASSANDRA_STORAGE_PORT="$(free_port)"
-    WAVELINK_CASSANDRA_JMX_PORT="$(free_port)" JAVA_OPTS="${POPULATION_JAVA_OPTS:--Xmx4g}")
+    WAVELINK_CASSANDRA_JMX_PORT="$(free_port)" JAVA_OPTS="${POPULATION_JAVA_OPTS:--Xmx4g}"
+    WAVELINK_NODE_CAPACITY_MB="${POPULATION_CAPACITY_MB:-4096}")
   log "population: a fresh member (${POPULATION_JAVA_OPTS:--Xmx4g}) on :$port ..."
   env "${member_env[@]}" "$ROOT/bin/wavelink" start >"$dir/member.log" 2>&1 &
   pid=$!
@@ -471,7 +475,7 @@ population() {
   log "population: heap after a full GC at start: $((kb0 / 1024)) MiB"
 
   # 1. probes of names never deployed (issue 11: they must cost nothing lasting)
-  for ((i = 0; i < probes; i++)); do printf 'url = "%s/probe-%08x-%d/invoke"\noutput = "/dev/null"\n' "$base" "$RANDOM$RANDOM" "$i"; done >"$dir/probes.cfg"
+  for ((i = 0; i < probes; i++)); do printf 'url = "%s/probe-%08x-%d/invoke"\noutput = "/dev/null"\n' "$base" "$((RANDOM * 32768 + RANDOM))" "$i"; done >"$dir/probes.cfg"
   echo "-X POST -d x" >"$dir/probes.args"
   t0=$(date +%s.%N)
   curl_many "$dir/probes.cfg" "$dir/probes.args" "$dir/probes.status"
@@ -507,9 +511,56 @@ population() {
     "($(((kb2 - kb1) * 1024 / (n > 0 ? n : 1))) bytes per function over the probes' figure)," \
     "idle CPU $(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.3f", (b - a) / 60}') of a core over 60 s"
   log "population: first calls: $(for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code} in %{time_total} s; ' -X POST -d hi "$base/pop-$((RANDOM % (n > 0 ? n : 1)))/invoke"; done)"
+
+  # 5. a restart with the same data (issue 15): POPULATION_KEEP functions with minScale 1 (2 MB
+  # each, so that a node of POPULATION_CAPACITY_MB holds them all) must come back by themselves, and
+  # every other function must answer its first call once the member says ready
+  local keep="${POPULATION_KEEP:-1000}" ready_s back_s
+  if ((keep > 0)); then
+    printf '{"code":"%s","memoryMb":2,"minScale":1}' "$(base64 -w0 "$ROOT/examples/functions/echo.wasm")" >"$dir/keep.json"
+    for ((i = 0; i < keep; i++)); do printf 'url = "%s/keep-%d"\noutput = "/dev/null"\n' "$base" "$i"; done >"$dir/keep.cfg"
+    echo "-X PUT -H Content-Type:application/json --data-binary @$dir/keep.json" >"$dir/keep.args"
+    curl_many "$dir/keep.cfg" "$dir/keep.args" "$dir/keep.status"
+    log "population: $keep deploys with minScale 1, answers $(sort "$dir/keep.status" | uniq -c | tr '\n' ' ')"
+    t0=$SECONDS
+    until (($(keep_ready "$port") >= keep)) || ((SECONDS - t0 > 600)); do sleep 2; done
+    log "population: $(keep_ready "$port") of $keep minScale instances ready $((SECONDS - t0)) s after their deploys"
+  fi
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  if [[ "${POPULATION_RESTART:-1}" == 1 ]]; then
+    : >"$dir/member2.log"
+    t0=$(date +%s.%N)
+    env "${member_env[@]}" "$ROOT/bin/wavelink" start >"$dir/member2.log" 2>&1 &
+    pid=$!
+    PIDS+=($pid)
+    wait_line "$dir/member2.log" "WaveLink ready" 300 "$pid"
+    t1=$(date +%s.%N)
+    ready_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+    log "population: restarted with $n + $keep functions: ready in $ready_s s; first calls right after:" \
+      "$(for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%{http_code} in %{time_total} s; ' -X POST -d hi "$base/pop-$((RANDOM % (n > 0 ? n : 1)))/invoke"; done)"
+    if ((keep > 0)); then
+      until (($(keep_ready "$port") >= keep)) || ((SECONDS - ${t1%.*} > 600)); do sleep 1; done
+      back_s=$(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+      log "population: $(keep_ready "$port") of $keep minScale instances back $back_s s after ready" \
+        "(polled each second); calls of them: $(for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code} in %{time_total} s; ' -X POST -d hi "$base/keep-$((RANDOM % keep))/invoke"; done)"
+    fi
+    log "population: after the restart, heap after a full GC $(($(heap_used_kb "$pid") / 1024)) MiB"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   rm -rf "$dir/data" "$dir"/*.cfg
+}
+
+# How many ready regular instances of keep-* functions GET /v1/nodes shows
+keep_ready() { # port
+  curl -s "http://127.0.0.1:$1/v1/nodes" | python3 -c '
+import json, sys
+try:
+    nodes = json.load(sys.stdin)["nodes"]
+except Exception:
+    print(0); sys.exit()
+print(sum(1 for n in nodes for i in n.get("instances", []) if i["function"].startswith("keep-") and i["kind"] == "regular" and i["ready"]))'
 }
 
 # ---------------------------------------------------------------- main

@@ -167,7 +167,7 @@ public final class WaveLinkMember implements AutoCloseable {
               runtime,
               gateway,
               () -> ready(system, journal),
-              journal::check,
+              JournalHealth.forDeploys(system)::check,
               WaveLinkMember::scrape,
               blobs,
               modules,

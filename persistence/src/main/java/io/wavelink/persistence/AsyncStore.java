@@ -7,7 +7,6 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
-import io.wavelink.persistence.internal.WriteBatcher;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -54,9 +53,6 @@ public final class AsyncStore {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String REDRIVEN = "redriven";
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
-  /** estimated bytes of an accept's record besides its input, function and source; of a queue or listing row besides its function */
-  private static final int RECORD_BYTES = 96;
-  private static final int ROW_BYTES = 64;
   private static final String KS = Schema.JOURNAL_KEYSPACE;
 
   /**
@@ -114,12 +110,6 @@ public final class AsyncStore {
   private final int ttlSeconds;
   private final int idempotencyTtlSeconds;
   private final Map<String, CompletionStage<PreparedStatement>> prepared = new ConcurrentHashMap<>();
-  /** accepts' records, a partition each (the input inline): a few per batch */
-  private final WriteBatcher records;
-  /** accepts' queue and listing rows: small, a function's in two partitions */
-  private final WriteBatcher rows;
-  /** the dispatchers' updates of a record when a call starts and when it succeeds */
-  private final WriteBatcher updates;
   /** when this store last wrote each function's backlog entry */
   private final Map<String, Long> backlogWrittenAt = new ConcurrentHashMap<>();
   /** a gateway writes a function's backlog entry at most this often: after this long without a call, the next call writes it */
@@ -128,9 +118,6 @@ public final class AsyncStore {
   private AsyncStore(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow,
       Duration backlogRefresh) {
     this.session = session;
-    this.records = new WriteBatcher(session, DefaultConsistencyLevel.QUORUM, TIMEOUT, 10, 4096, 10, 4);
-    this.rows = new WriteBatcher(session, DefaultConsistencyLevel.QUORUM, TIMEOUT, 50, 4096, 10, 4);
-    this.updates = new WriteBatcher(session, DefaultConsistencyLevel.QUORUM, TIMEOUT, 10, 4096, 10, 4);
     this.backlogRefreshMs = backlogRefresh.toMillis();
     this.ttlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, retention.toSeconds()));
     this.idempotencyTtlSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idempotencyWindow.toSeconds()));
@@ -147,11 +134,6 @@ public final class AsyncStore {
   /** A store on a session of the caller's (tests, tools). */
   public static AsyncStore using(CqlSession session, Duration retention, Duration idempotencyWindow) {
     return new AsyncStore(CompletableFuture.completedFuture(session), retention, idempotencyWindow, Duration.ofMinutes(1));
-  }
-
-  /** A store on a session that may not be open yet (tests of what waits for it). */
-  static AsyncStore using(CompletionStage<CqlSession> session, Duration retention, Duration idempotencyWindow) {
-    return new AsyncStore(session, retention, idempotencyWindow, Duration.ofMinutes(1));
   }
 
   /** A new invocation id: {@code inv_} and 22 base64url characters (16 random bytes). */
@@ -217,39 +199,20 @@ public final class AsyncStore {
   private CompletionStage<Void> write(String function, String id, byte[] input, int shards, String source) {
     Instant now = Instant.now();
     // the record first: a dispatcher that finds a queue row without its record looks again for a
-    // while, but a record is never there without the write of its row having been tried. Accepts
-    // that arrive together are written together (group commit): their records in one batch, then
-    // their queue and listing rows in another
-    return batched(records,
+    // while, but a record is never there without the write of its row having been tried
+    return execute(
             "INSERT INTO " + KS + ".async_invocations (id, function, status, seq, input, created_at, updated_at,"
                 + " attempt_base, source) VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?) USING TTL ?",
-            RECORD_BYTES + input.length + function.length() + source.length(), id,
             id, function, QUEUED, ByteBuffer.wrap(input), now, now, source, ttlSeconds)
         .thenCompose(recorded -> {
-          CompletableFuture<?> queued = batched(rows,
-                  "INSERT INTO " + KS + ".async_queue (function, hour, due, id, seq) VALUES (?, ?, ?, ?, ?) USING TTL ?",
-                  ROW_BYTES + function.length(), "q " + hour(now) + " " + function,
-                  function, hour(now), now, id, 0, ttlSeconds)
-              .toCompletableFuture();
-          CompletableFuture<?> listed = batched(rows,
+          CompletableFuture<?> queued = enqueue(function, id, 0, now).toCompletableFuture();
+          CompletableFuture<?> backlog = touchBacklog(function, shards, now, false).toCompletableFuture();
+          CompletableFuture<?> listed = execute(
                   "INSERT INTO " + KS + ".async_by_function (function, created, id) VALUES (?, ?, ?) USING TTL ?",
-                  ROW_BYTES + function.length(), "l " + function,
                   function, Uuids.timeBased(), id, ttlSeconds)
               .toCompletableFuture();
-          CompletableFuture<?> backlog = touchBacklog(function, shards, now, false).toCompletableFuture();
           return CompletableFuture.allOf(queued, backlog, listed);
         });
-  }
-
-  /** {@code cql} with {@code values}, written in {@code batcher}'s next batch. */
-  private CompletionStage<Void> batched(WriteBatcher batcher, String cql, int bytes, Object partition, Object... values) {
-    return session.thenCompose(s -> preparedFor(s, cql))
-        .thenCompose(ps -> batcher.write(ps.bind(values), bytes, partition));
-  }
-
-  /** How many requests carried how many accept writes (records, then queue and listing rows). */
-  public long[][] acceptWrites() {
-    return new long[][] {records.sent(), rows.sent()};
   }
 
   /**
@@ -379,18 +342,18 @@ public final class AsyncStore {
    * notes the start ({@code start}: when and by whom).
    */
   public CompletionStage<Void> running(String id, Instant leaseUntil, String start) {
-    return batched(updates, "UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, lease_until = ?, updated_at = ?,"
+    return execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, lease_until = ?, updated_at = ?,"
                 + " starts = starts + ? WHERE id = ?",
-            RECORD_BYTES + start.length(), id,
-            ttlSeconds, RUNNING, leaseUntil, Instant.now(), List.of(start), id);
+            ttlSeconds, RUNNING, leaseUntil, Instant.now(), List.of(start), id)
+        .thenApply(rs -> null);
   }
 
   /** The call succeeded: its result and the attempt's record. */
   public CompletionStage<Void> succeeded(String id, String attempt, byte[] result, String stderr) {
-    return batched(updates, "UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, attempts = attempts + ?,"
+    return execute("UPDATE " + KS + ".async_invocations USING TTL ? SET status = ?, attempts = attempts + ?,"
                 + " result = ?, stderr = ?, message = ?, updated_at = ?, lease_until = null WHERE id = ?",
-            RECORD_BYTES + attempt.length() + result.length + (stderr == null ? 0 : stderr.length()), id,
-            ttlSeconds, SUCCEEDED, List.of(attempt), ByteBuffer.wrap(result), stderr, "", Instant.now(), id);
+            ttlSeconds, SUCCEEDED, List.of(attempt), ByteBuffer.wrap(result), stderr, "", Instant.now(), id)
+        .thenApply(rs -> null);
   }
 
   /**

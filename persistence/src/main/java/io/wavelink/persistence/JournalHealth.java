@@ -67,6 +67,19 @@ public final class JournalHealth {
   }
 
   /**
+   * The check that deploys ask: the same query, with {@code
+   * wavelink.persistence.health-check.deploy-timeout} (5 s) as its timeout, so that a Cassandra
+   * that answers slowly on a busy machine does not turn deploys away; one that is down turns them
+   * away after that timeout.
+   */
+  public static JournalHealth forDeploys(ClassicActorSystemProvider system) {
+    com.typesafe.config.Config config = system.classicSystem().settings().config();
+    Duration timeout = config.getDuration("wavelink.persistence.health-check.deploy-timeout");
+    return new JournalHealth(
+        CassandraSessionRegistry.get(system).sessionFor(PLUGIN_CONFIG_PATH), timeout, system.classicSystem().dispatcher());
+  }
+
+  /**
    * Completes with whether Cassandra answered a query within the timeout; never fails. Joins the
    * check in progress if there is one.
    */

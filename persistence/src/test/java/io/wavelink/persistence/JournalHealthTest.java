@@ -1,5 +1,6 @@
 package io.wavelink.persistence;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,35 @@ class JournalHealthTest {
       assertTrue(
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < 5_000,
           "answers within about the configured timeout");
+    } finally {
+      testKit.shutdownTestKit();
+    }
+  }
+
+  /**
+   * Deploys wait longer for Cassandra than readiness does (a busy machine answers slower than 1 s,
+   * and the deploy would still be made durable), and still answer false, within that longer
+   * timeout, when no Cassandra is there.
+   */
+  @Test
+  void theDeployCheckWaitsLongerAndStillAnswersWhenNoCassandraIsThere() throws Exception {
+    String nowhere = "127.0.0.1:" + LocalPorts.free("127.0.0.1", 1).get(0);
+    Config config =
+        ConfigFactory.parseString(
+                "wavelink.persistence.cassandra.contact-points = \""
+                    + nowhere
+                    + "\"\nwavelink.persistence.health-check.deploy-timeout = 3s")
+            .withFallback(ConfigFactory.load());
+    ActorTestKit testKit = ActorTestKit.create("health-deploys", config);
+    try {
+      assertEquals(java.time.Duration.ofSeconds(1), JournalHealth.create(testKit.system()).timeout());
+      JournalHealth deploys = JournalHealth.forDeploys(testKit.system());
+      assertEquals(java.time.Duration.ofSeconds(3), deploys.timeout());
+      long started = System.nanoTime();
+      assertFalse(deploys.check().toCompletableFuture().get(30, TimeUnit.SECONDS));
+      assertTrue(
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < 15_000,
+          "answers within about its timeout");
     } finally {
       testKit.shutdownTestKit();
     }
