@@ -32,8 +32,10 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *       gets {@link Wavelet.InstanceFailed} with {@code refused = true}. Idempotent per instance id.
  *   <li>{@link Release}: persists {@link InstanceReleased} and stops the instance on the Wavelet.
  *   <li>{@link GetState}: the persisted state plus liveness, for {@code GET /v1/nodes}.
- *   <li>Anti-entropy: every {@code placement-check-every}, each placement's function is asked
- *       whether it still wants that instance on this node ({@link PlacementOwners}); one answered
+ *   <li>Anti-entropy: every {@code placement-check-every}, and at the Wavelet's first registration
+ *       after this entity started, each placement's function is asked whether it still wants that
+ *       instance on this node ({@link PlacementOwners}), {@link #CHECK_BATCH} placements every
+ *       {@link #CHECK_PACE} (a check wakes a function that is not in memory); one answered
  *       {@link PlacementChecked} {@code wanted = false} (its function let it go, and a release was
  *       lost) is released. So NodeEntity placements and FunctionStore intents agree after any
  *       fault, and no capacity leaks.
@@ -75,9 +77,22 @@ public final class NodeEntity
   /** A function's answer to the anti-entropy check of one of its placements on this node. */
   public record PlacementChecked(String instanceId, boolean wanted) implements Command {}
 
+  /** Starts a round of checks of every placement with its function, unless one is under way. */
   private enum CheckPlacements implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {
     INSTANCE
   }
+
+  /** The round's next {@link #CHECK_BATCH} placements, those after instance id {@code after}. */
+  private record CheckFrom(String after) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /**
+   * A round asks the functions of at most this many placements every {@link #CHECK_PACE}: a check
+   * wakes a function that is not in memory (after a restart, all of them), and a node's thousands
+   * of placements woken at once would hold up the first calls behind their journal reads.
+   */
+  static final int CHECK_BATCH = 10;
+
+  static final Duration CHECK_PACE = Duration.ofMillis(200);
 
   /** What the journal holds of a node. */
   public sealed interface Event {}
@@ -132,6 +147,9 @@ public final class NodeEntity
   private ActorRef<Wavelet.Command> wavelet;
 
   private Instant lastSeen;
+
+  /** The instance ids of the check round under way (taken at its start), or null: not persisted. */
+  private java.util.NavigableSet<String> round;
 
   public static Behavior<Command> create(String nodeId) {
     return create(nodeId, (function, instanceId, node, replyTo) -> {}, Duration.ZERO);
@@ -197,19 +215,53 @@ public final class NodeEntity
         .onCommand(Release.class, this::onRelease)
         .onCommand(GetState.class, this::onGetState)
         .onCommand(CheckPlacements.class, (state, check) -> {
-          state.placements().values().forEach(p -> owners.check(p.function(), p.instanceId(), nodeId, context.getSelf()));
+          if (round == null) {
+            round = new java.util.TreeSet<>(state.placements().keySet());
+            checkFrom(state, "");
+          }
+          return Effect().none();
+        })
+        .onCommand(CheckFrom.class, (state, from) -> {
+          checkFrom(state, from.after());
           return Effect().none();
         })
         .onCommand(PlacementChecked.class, this::onPlacementChecked)
         .build();
   }
 
+  /**
+   * Asks the functions of the round's next placements (those still held) whether they want them,
+   * and schedules the rest; ends the round after its last placement.
+   */
+  private void checkFrom(State state, String after) {
+    if (round == null) {
+      return;
+    }
+    java.util.Iterator<String> ids = round.tailSet(after, false).iterator();
+    String last = after;
+    int asked = 0;
+    while (ids.hasNext() && asked < CHECK_BATCH) {
+      last = ids.next();
+      Placement p = state.placements().get(last);
+      if (p != null) {
+        owners.check(p.function(), p.instanceId(), nodeId, context.getSelf());
+        asked++;
+      }
+    }
+    if (ids.hasNext()) {
+      context.scheduleOnce(CHECK_PACE, context.getSelf(), new CheckFrom(last));
+    } else {
+      round = null;
+    }
+  }
+
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onRegister(
       State state, Register register) {
     if (wavelet == null && !state.placements().isEmpty()) {
-      // the first registration since this entity started (a restart, or its shard moved): its
-      // placements are checked with their functions at once, not at the next periodic check, which
-      // also wakes, after a restart, the functions that still have regular instances here
+      // the first registration since this entity started (a restart, or its shard moved): a round
+      // of checks of its placements with their functions starts now, not at the next periodic
+      // check; it also wakes, after a restart, the functions that still have regular instances
+      // here, a batch at a time
       context.getSelf().tell(CheckPlacements.INSTANCE);
     }
     if (!register.wavelet().equals(wavelet)) {

@@ -125,6 +125,46 @@ class NodeEntityTest {
     assertTrue(node.runCommand(new NodeEntity.PlacementChecked("f-r-2", false)).hasNoEvents());
   }
 
+  /**
+   * After a restart, the Wavelet's first registration checks every placement with its function, which
+   * wakes the function: a batch at a time, so that thousands of functions are not all loaded at once.
+   */
+  @Test
+  void afterARestartPlacementsAreCheckedWithTheirFunctionsABatchAtATime() {
+    java.util.List<String> asked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.List<Long> askedAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    var paced = EventSourcedBehaviorTestKit.<NodeEntity.Command, NodeEntity.Event, NodeEntity.State>create(
+        testKit.system(),
+        NodeEntity.create("node-paced", (function, instanceId, nodeId, replyTo) -> {
+          asked.add(instanceId);
+          askedAt.add(System.nanoTime());
+        }, java.time.Duration.ZERO));
+    paced.runCommand(new NodeEntity.Register("pekko://wavelink@h:1", 100_000, wavelet.getRef()));
+    wavelet.expectMessageClass(Wavelet.Reconcile.class);
+    int n = 2 * NodeEntity.CHECK_BATCH + 20;
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = String.format("f-r-%03d", i);
+      ids.add(id);
+      paced.runCommand(new NodeEntity.Place(start(id, 1)));
+      wavelet.expectMessageClass(Wavelet.StartInstance.class);
+    }
+    assertTrue(asked.isEmpty(), "no check while the Wavelet stays registered");
+
+    paced.restart();
+    paced.runCommand(new NodeEntity.Register("pekko://wavelink@h:1", 100_000, wavelet.getRef()));
+    wavelet.expectMessageClass(Wavelet.Reconcile.class);
+    owner.awaitAssert(java.time.Duration.ofSeconds(30), () -> {
+      assertTrue(asked.size() >= n, "every placement checked: " + asked.size() + " of " + n);
+      return null;
+    });
+    assertEquals(ids, java.util.List.copyOf(asked), "each placement once, in id order");
+    long batchGap = askedAt.get(NodeEntity.CHECK_BATCH) - askedAt.get(0);
+    long secondGap = askedAt.get(2 * NodeEntity.CHECK_BATCH) - askedAt.get(NodeEntity.CHECK_BATCH);
+    assertTrue(batchGap >= NodeEntity.CHECK_PACE.toNanos() * 4 / 5 && secondGap >= NodeEntity.CHECK_PACE.toNanos() * 4 / 5,
+        "a batch every " + NodeEntity.CHECK_PACE + ": " + batchGap / 1_000_000 + " and " + secondGap / 1_000_000 + " ms");
+  }
+
   @Test
   void placementsAreRecoveredAndTheWaveletMustRegisterAgain() {
     register(1024);
